@@ -1,0 +1,99 @@
+# autograd-core: set-up and everyday tasks.
+#
+# Quick start on a fresh machine that has only python3 and make:
+#     make demo      # build .venv, install the package, run the demo
+#     make test      # build .venv, install the dev tools, run ruff and pytest
+#
+# Every target does its own set-up. Installs are recorded by stamp files in
+# .venv/ and re-run when pyproject.toml changes. Choose the interpreter with
+# e.g. `make PYTHON=python3.12 test` (run `make clean` first to switch).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# -q keeps pip short but still prints warnings and errors.
+PIP    := $(BIN)/python -m pip install -q
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.PHONY: help demo test lint bench clean
+
+help:
+	@echo "autograd-core make targets:"
+	@echo "  make demo    run the demo (python -m nn.demo)"
+	@echo "  make test    ruff check, then pytest"
+	@echo "  make lint    ruff check only"
+	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra)"
+	@echo "  make clean   remove .venv and caches"
+	@echo "  make help    this list"
+	@echo "Each target creates .venv ($(PYTHON) -m venv) and installs what it needs."
+	@echo "Interpreter: PYTHON=$(PYTHON)  (override: make PYTHON=/path/to/python3 test)"
+
+demo: $(VENV)/.stamp-base
+	$(BIN)/python -m nn.demo
+
+test: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.stamp-bench
+	@set -e; found=0; \
+	for f in benchmarks/bench_*.py; do \
+	    [ -e "$$f" ] || continue; \
+	    found=1; echo ">> $$f"; \
+	    $(BIN)/python "$$f"; \
+	done; \
+	[ "$$found" = 1 ] || echo "no benchmarks/bench_*.py scripts found"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+# --- installs ----------------------------------------------------------------
+# The dev and bench extras include the base install, so they refresh its stamp too.
+
+$(VENV)/.stamp-base: pyproject.toml $(VENV)/.stamp-venv
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-venv
+	$(PIP) -e '.[dev]'
+	@touch $@ $(VENV)/.stamp-base
+
+$(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-venv
+	$(PIP) -e '.[bench]'
+	@touch $@ $(VENV)/.stamp-base
+
+# --- the virtual environment ---------------------------------------------------
+# Debian ships venv's ensurepip in a separate apt package (python3-venv). When it
+# is missing: as root with apt-get, install it and retry; otherwise say what to
+# install and stop. A half-made .venv (python but no pip) is removed on failure.
+
+$(VENV)/.stamp-venv:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	    echo "error: '$(PYTHON)' not found: install Python >= 3.10 or run make PYTHON=/path/to/python3" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+	    echo "error: $(PYTHON) is $$($(PYTHON) -V 2>&1); autograd-core needs Python >= 3.10 (make PYTHON=...)" >&2; exit 1; }
+	@if ! $(PYTHON) -m venv $(VENV); then \
+	    rm -rf $(VENV); \
+	    if $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	        echo "error: '$(PYTHON) -m venv $(VENV)' failed (see above)" >&2; exit 1; \
+	    fi; \
+	    pkg="python$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"; \
+	    if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	        echo "error: $(PYTHON) lacks the venv/ensurepip module: install it (Debian/Ubuntu: sudo apt-get install python3-venv $$pkg) and re-run make" >&2; \
+	        exit 1; \
+	    fi; \
+	    echo ">> $(PYTHON) lacks venv/ensurepip: installing python3-venv with apt-get"; \
+	    apt-get update -qq || exit 1; \
+	    pkgs=python3-venv; \
+	    if apt-cache show "$$pkg" >/dev/null 2>&1; then pkgs="$$pkgs $$pkg"; fi; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkgs || exit 1; \
+	    $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	        echo "error: '$(PYTHON) -m venv $(VENV)' still fails after installing $$pkgs" >&2; exit 1; }; \
+	fi
+	$(PIP) --upgrade pip
+	@touch $@

@@ -1,0 +1,27 @@
+"""autograd-core: a small reverse-mode automatic-differentiation engine for learning and teaching.
+
+>>> from autograd_core import Value
+>>> x = Value(3.0)
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad
+8.0
+"""
+
+from .engine import is_grad_enabled, no_grad, set_grad_enabled, topological_order
+from .gradcheck import GradcheckError, gradcheck, numeric_grad
+from .value import Value, dot, values
+
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "dot",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "numeric_grad",
+    "set_grad_enabled",
+    "topological_order",
+    "values",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,111 @@
+"""The engine: graph nodes, the grad-mode switch, and reverse-mode ``backward``.
+
+Every operation returns a node that remembers its parents. ``backward`` puts the
+graph in topological order (iteratively, so deep graphs cannot hit Python's
+recursion limit) and walks it from the output to the leaves, applying the
+generalised chain rule
+
+    dL/dparent = sum over children of  (dL/dchild) * (dchild/dparent).
+
+Gradients travel in a dictionary during the pass. Afterwards a leaf's ``grad``
+has been *accumulated into* (as in PyTorch, so call ``zero_grad`` between
+steps), while an interior node's ``grad`` is *overwritten* with its gradient
+from this pass, which keeps it visible for inspection and drawing without
+letting stale values from an earlier pass leak into the next one.
+
+``Value`` (scalars) and ``Tensor`` (arrays) are both ``Node`` subclasses; each
+supplies ``_parent_grads``, the vector-Jacobian product of its own operation.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations are being recorded for ``backward``."""
+    return _grad_enabled
+
+
+def set_grad_enabled(enabled: bool) -> None:
+    """Turn graph recording on or off globally (prefer the ``no_grad`` context)."""
+    global _grad_enabled
+    _grad_enabled = bool(enabled)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Context in which operations compute values but record no graph (for evaluation)."""
+    previous = _grad_enabled
+    set_grad_enabled(False)
+    try:
+        yield
+    finally:
+        set_grad_enabled(previous)
+
+
+class Node:
+    """A vertex of the computation graph: its value, its gradient and its parents."""
+
+    __slots__ = ("data", "grad", "_parents", "_op")
+
+    data: Any
+    grad: Any
+    _parents: tuple[Node, ...]
+    _op: str
+
+    def _parent_grads(self, upstream: Any) -> Sequence[Any]:
+        """Vector-Jacobian product: given dL/dself, return dL/dparent for each parent."""
+        raise NotImplementedError
+
+    def _accumulate(self, gradient: Any) -> None:
+        """Add ``gradient`` into a leaf's ``grad`` (leaves accumulate across passes)."""
+        self.grad = gradient if self.grad is None else self.grad + gradient
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node ``root`` depends on, each after all of its parents (iterative DFS)."""
+    order: list[Node] = []
+    visited = {id(root)}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) in visited:
+                continue
+            visited.add(id(parent))
+            if parent._parents:
+                stack.append((parent, iter(parent._parents)))
+                break
+            order.append(parent)  # a leaf needs nothing before it
+        else:  # all parents placed: the node can follow them
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backward(root: Node, gradient: Any) -> None:
+    """Propagate ``gradient`` (dL/droot) from ``root`` to every node it depends on."""
+    # The pass allocates many short-lived containers while millions of nodes are alive;
+    # Python's cyclic GC would rescan those nodes again and again, so it waits till the end.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        grads: dict[int, Any] = {id(root): gradient}
+        for node in reversed(topological_order(root)):
+            upstream = grads.pop(id(node))
+            if not node._parents:
+                node._accumulate(upstream)
+                continue
+            node.grad = upstream
+            for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
+                key = id(parent)
+                grads[key] = grads[key] + contribution if key in grads else contribution
+    finally:
+        if gc_was_enabled:
+            gc.enable()
