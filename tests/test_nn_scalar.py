@@ -127,3 +127,26 @@ def test_demo_learns_the_moons(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "step  39" in out and "accuracy" in out
     assert accuracy >= 0.9
+
+
+def expression(Value: type) -> tuple[object, ...]:
+    """An expression in micrograd's operator set, with in-place updates and shared nodes."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f * 0.5 + 10.0 * f**-1
+    g.backward()
+    return g.data, a.grad, b.grad
+
+
+def test_expression_values_and_gradients_agree_with_micrograd() -> None:
+    ours = expression(Value)
+    theirs = expression(micrograd.engine.Value)
+    assert ours == pytest.approx(theirs, rel=1e-13)
+    assert ours[0] == theirs[0]
