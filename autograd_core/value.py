@@ -256,10 +256,11 @@ class Value(Node):
         return _record(alpha * math.expm1(x), "elu", (self,), (alpha * math.exp(x),))
 
     def softplus(self) -> Value:
-        """softplus(x) = ln(1 + e^x);  d/dx = sigmoid(x)  (linear above 20, as PyTorch)"""
+        """softplus(x) = ln(1 + e^x);  d/dx = sigmoid(x)"""
         x = self.data
-        if x > 20:  # PyTorch's threshold: ln(1 + e^x) == x to double precision here
-            return _record(x, "softplus", (self,), (1.0,))
+        if x > 0:  # x + ln(1 + e^-x): no overflow, and no jump where a cutoff would switch to x
+            e = math.exp(-x)
+            return _record(x + math.log1p(e), "softplus", (self,), (1.0 / (1.0 + e),))
         e = math.exp(x)
         return _record(math.log1p(e), "softplus", (self,), (e / (e + 1.0),))
 
