@@ -8,12 +8,28 @@
 8.0
 """
 
-from .engine import is_grad_enabled, no_grad, set_grad_enabled, topological_order
+from .engine import (
+    detect_anomaly,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+    topological_order,
+)
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
+from .tensor import Tensor, concatenate, stack, where
 from .value import Value, dot, values
 
 __all__ = [
     "GradcheckError",
+    "Tensor",
+    "concatenate",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
+    "stack",
+    "where",
     "Value",
     "dot",
     "gradcheck",

@@ -24,7 +24,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+# The two explicit mode switches, and the only global state of the library.
 _grad_enabled = True
+_detect_anomaly = False
 
 
 def is_grad_enabled() -> bool:
@@ -47,6 +49,29 @@ def no_grad() -> Iterator[None]:
         yield
     finally:
         set_grad_enabled(previous)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether tensor ops raise at the first NaN or inf they produce from finite inputs."""
+    return _detect_anomaly
+
+
+def set_detect_anomaly(enabled: bool) -> None:
+    """Turn anomaly detection on or off globally (prefer the ``detect_anomaly`` context)."""
+    global _detect_anomaly
+    _detect_anomaly = bool(enabled)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Context in which a tensor op (forward or backward) that turns finite numbers into
+    NaN or inf raises ``FloatingPointError`` naming the op, instead of propagating them."""
+    previous = _detect_anomaly
+    set_detect_anomaly(True)
+    try:
+        yield
+    finally:
+        set_detect_anomaly(previous)
 
 
 class Node:
