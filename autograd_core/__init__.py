@@ -18,13 +18,15 @@ from .engine import (
     topological_order,
 )
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
-from .tensor import Tensor, concatenate, stack, where
+from .tensor import Tensor, concatenate, cross_entropy, linear, stack, where
 from .value import Value, dot, values
 
 __all__ = [
     "GradcheckError",
     "Tensor",
     "concatenate",
+    "cross_entropy",
+    "linear",
     "detect_anomaly",
     "is_anomaly_enabled",
     "set_detect_anomaly",

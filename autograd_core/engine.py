@@ -75,7 +75,11 @@ def detect_anomaly() -> Iterator[None]:
 
 
 class Node:
-    """A vertex of the computation graph: its value, its gradient and its parents."""
+    """A vertex of the computation graph: its value, its gradient and its parents.
+
+    Nodes hash and compare by identity (the graph walk keys sets and dicts on them), so
+    subclasses must not define ``__eq__``.
+    """
 
     __slots__ = ("data", "grad", "_parents", "_op")
 
@@ -96,14 +100,14 @@ class Node:
 def topological_order(root: Node) -> list[Node]:
     """Every node ``root`` depends on, each after all of its parents (iterative DFS)."""
     order: list[Node] = []
-    visited = {id(root)}
+    visited = {root}
     stack = [(root, iter(root._parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if id(parent) in visited:
+            if parent in visited:
                 continue
-            visited.add(id(parent))
+            visited.add(parent)
             if parent._parents:
                 stack.append((parent, iter(parent._parents)))
                 break
@@ -116,21 +120,21 @@ def topological_order(root: Node) -> list[Node]:
 
 def backward(root: Node, gradient: Any) -> None:
     """Propagate ``gradient`` (dL/droot) from ``root`` to every node it depends on."""
-    # The pass allocates many short-lived containers while millions of nodes are alive;
+    # The pass allocates many short-lived containers while millions of nodes may be alive;
     # Python's cyclic GC would rescan those nodes again and again, so it waits till the end.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        grads: dict[int, Any] = {id(root): gradient}
+        grads = {root: gradient}
         for node in reversed(topological_order(root)):
-            upstream = grads.pop(id(node))
+            upstream = grads.pop(node)
             if not node._parents:
                 node._accumulate(upstream)
                 continue
             node.grad = upstream
             for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
-                key = id(parent)
-                grads[key] = grads[key] + contribution if key in grads else contribution
+                earlier = grads.get(parent)
+                grads[parent] = contribution if earlier is None else earlier + contribution
     finally:
         if gc_was_enabled:
             gc.enable()

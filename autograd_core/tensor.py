@@ -61,13 +61,19 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def _expand(grad: np.ndarray, axis: Axis, keepdims: bool, shape: tuple[int, ...]) -> np.ndarray:
-    """Undo a reduction over ``axis``: put the reduced axes back and broadcast to ``shape``."""
-    if axis is not None and not keepdims:
-        grad = np.expand_dims(grad, axis)
-    elif axis is None and not keepdims:
-        grad = np.reshape(grad, (1,) * len(shape))
-    return np.broadcast_to(grad, shape)
+def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _expand(grad: np.ndarray, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """Undo a reduction: give the reduced axes back (size 1) and repeat along them."""
+    out = np.empty(shape, dtype=grad.dtype)  # cheaper than np.broadcast_to, and writable
+    out[...] = grad.reshape(kept_shape)
+    return out
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -109,11 +115,8 @@ class Tensor(Node):
     # ---- graph plumbing -----------------------------------------------------------------
 
     @staticmethod
-    def _record(data: np.ndarray, op: str, inputs: Sequence[Tensor],
-                vjps: Sequence[VJP]) -> Tensor:
-        """Make an op's output; keep only the inputs (and their VJPs) that need gradients."""
-        if engine._detect_anomaly:
-            _check_finite(op, data, [x.data for x in inputs])
+    def _constant(data: np.ndarray, op: str = "") -> Tensor:
+        """A node without parents around an array that is already float32/float64."""
         out = Tensor.__new__(Tensor)
         out.data = data
         out.grad = None
@@ -121,12 +124,25 @@ class Tensor(Node):
         out._parents = ()
         out._vjps = ()
         out.requires_grad = False
+        return out
+
+    @staticmethod
+    def _record(data: np.ndarray, op: str, inputs: Sequence[Tensor],
+                vjps: Sequence[VJP]) -> Tensor:
+        """Make an op's output; keep only the inputs (and their VJPs) that need gradients."""
+        if engine._detect_anomaly:
+            _check_finite(op, data, [x.data for x in inputs])
+        out = Tensor._constant(data, op)
         if engine._grad_enabled:
-            pairs = [(x, f) for x, f in zip(inputs, vjps) if x.requires_grad]
-            if pairs:
+            needed = [x.requires_grad for x in inputs]
+            if all(needed):
                 out.requires_grad = True
-                out._parents = tuple(x for x, _ in pairs)
-                out._vjps = tuple(f for _, f in pairs)
+                out._parents = tuple(inputs)
+                out._vjps = tuple(vjps)
+            elif any(needed):
+                out.requires_grad = True
+                out._parents = tuple(x for x, n in zip(inputs, needed) if n)
+                out._vjps = tuple(f for f, n in zip(vjps, needed) if n)
         return out
 
     def _parent_grads(self, upstream: np.ndarray) -> list[np.ndarray]:
@@ -139,9 +155,8 @@ class Tensor(Node):
         return grads
 
     def _accumulate(self, gradient: np.ndarray) -> None:
-        gradient = np.asarray(gradient, dtype=self.data.dtype)
-        if self.grad is None:  # copy: the incoming array may be shared with other nodes
-            self.grad = np.array(np.broadcast_to(gradient, self.data.shape))
+        if self.grad is None:  # a copy: the incoming array may be shared with other nodes
+            self.grad = np.array(gradient, dtype=self.data.dtype)
         else:
             self.grad = self.grad + gradient
 
@@ -149,9 +164,9 @@ class Tensor(Node):
         """An operand as a Tensor; Python numbers take this tensor's dtype, as in PyTorch."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, Real) and not isinstance(other, bool):
-            return Tensor(other, dtype=self.data.dtype)
-        return Tensor(_to_array(other, None, f"Tensor {op}"))
+        if type(other) in (float, int) or (isinstance(other, Real) and not isinstance(other, bool)):
+            return Tensor._constant(np.asarray(other, dtype=self.data.dtype))
+        return Tensor._constant(_to_array(other, None, f"Tensor {op}"))
 
     # ---- the array's face ----------------------------------------------------------------
 
@@ -405,14 +420,16 @@ class Tensor(Node):
         """d/dx_i sum(x) = 1"""
         shape = self.shape
         data = np.asarray(self.data.sum(axis=axis, keepdims=keepdims))
-        return self._unary(data, "sum", lambda g: _expand(g, axis, keepdims, shape))
+        kept = _kept_shape(shape, axis)
+        return self._unary(data, "sum", lambda g: _expand(g, kept, shape))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """d/dx_i mean(x) = 1/n"""
         shape = self.shape
         data = np.asarray(self.data.mean(axis=axis, keepdims=keepdims))
         count = self.data.size // max(data.size, 1) if self.data.size else 1
-        return self._unary(data, "mean", lambda g: _expand(g / count, axis, keepdims, shape))
+        kept = _kept_shape(shape, axis)
+        return self._unary(data, "mean", lambda g: _expand(g / count, kept, shape))
 
     def _extremum(self, op: str, axis: Axis, keepdims: bool) -> Tensor:
         """d/dx_i max(x) = 1/k at the k positions attaining the maximum, 0 elsewhere"""
@@ -426,7 +443,7 @@ class Tensor(Node):
         def vjp(g: np.ndarray) -> np.ndarray:
             winners = x == kept
             share = winners / winners.sum(axis=axis, keepdims=True)
-            return _expand(g, axis, keepdims, x.shape) * share
+            return _expand(g, kept.shape, x.shape) * share
         return self._unary(data, op, vjp)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -449,7 +466,7 @@ class Tensor(Node):
             kept = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
         data = kept if keepdims else np.squeeze(kept, axis=axis)
         return self._unary(np.asarray(data, dtype=x.dtype), "logsumexp", lambda g: (
-            _expand(g, axis, keepdims, x.shape) * np.exp(x - kept)))
+            _expand(g, kept.shape, x.shape) * np.exp(x - kept)))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """s_i = e^(x_i) / sum_j e^(x_j);  vjp: s * (g - sum(g s))"""
@@ -487,7 +504,7 @@ class Tensor(Node):
         if sorted(permutation) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {permutation} are not a permutation of the "
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
-        inverse = tuple(np.argsort(permutation))
+        inverse = tuple(sorted(range(self.ndim), key=permutation.__getitem__))
         return self._unary(self.data.transpose(permutation), "transpose",
                            lambda g: g.transpose(inverse))
 
@@ -592,3 +609,63 @@ def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
     return Tensor._record(data, "where", (a, b), (
         lambda g: _unbroadcast(np.where(mask, g, 0.0), a.shape),
         lambda g: _unbroadcast(np.where(mask, 0.0, g), b.shape)))
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x W^T + b as one node (PyTorch's F.linear): dx = G W, dW = G^T x, db = sum_rows G."""
+    x, weight = _tensors([x, weight], "linear")
+    xd, wd = x.data, weight.data
+    if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
+        raise ValueError(f"linear: input of shape {xd.shape} does not fit a weight of shape "
+                         f"{wd.shape} (expected (..., {wd.shape[-1]}) and "
+                         "(out_features, in_features))")
+    data = xd @ wd.T
+    inputs: list[Tensor] = [x, weight]
+    vjps: list[VJP] = [lambda g: g @ wd,
+                       lambda g: g.reshape(-1, g.shape[-1]).T @ xd.reshape(-1, xd.shape[-1])]
+    if bias is not None:
+        bias = _tensors([bias], "linear")[0]
+        if bias.data.shape != (wd.shape[0],):
+            raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of "
+                             f"shape {weight.shape} (expected ({weight.shape[0]},))")
+        data += bias.data
+        inputs.append(bias)
+        vjps.append(lambda g: g.reshape(-1, g.shape[-1]).sum(axis=0))
+    return Tensor._record(data, "linear", inputs, vjps)
+
+
+def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """-log softmax(z)[target] per row, as one stable node:  d/dz = softmax(z) - onehot(target).
+
+    ``logits`` has shape (N, C) and ``target`` holds N integer class labels in [0, C).
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', "
+                         f"got {reduction!r}")
+    z = _tensors([logits], "cross_entropy")[0]
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if z.ndim != 2 or labels.shape != (z.shape[0],):
+        raise ValueError(f"cross_entropy: expected logits of shape (N, C) and N labels, got "
+                         f"logits {z.shape} and labels {labels.shape}")
+    if labels.dtype.kind not in "iu" and not (labels.dtype.kind == "f"
+                                              and np.all(labels == np.round(labels))):
+        raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype}")
+    labels = labels.astype(np.intp)
+    if labels.size and not np.all((labels >= 0) & (labels < z.shape[1])):
+        raise ValueError(f"cross_entropy: labels must lie in [0, {z.shape[1]}), got values "
+                         f"from {labels.min()} to {labels.max()}")
+    rows = np.arange(z.shape[0])
+    shifted = z.data - z.data.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    losses = log_norm[:, 0] - shifted[rows, labels]
+    count = max(z.shape[0], 1)
+    data = losses if reduction == "none" else losses.sum()
+    if reduction == "mean":
+        data = data / count
+
+    def vjp(g: np.ndarray) -> np.ndarray:
+        grad = np.exp(shifted - log_norm)
+        grad[rows, labels] -= 1.0
+        per_row = g / count if reduction == "mean" else g
+        return grad * (per_row[:, None] if reduction == "none" else per_row)
+    return Tensor._record(np.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,))
