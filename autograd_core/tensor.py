@@ -134,19 +134,20 @@ class Tensor(Node):
             _check_finite(op, data, [x.data for x in inputs])
         out = Tensor._constant(data, op)
         if engine._grad_enabled:
-            needed = [x.requires_grad for x in inputs]
-            if all(needed):
+            parents, chosen = [], []
+            for x, f in zip(inputs, vjps):
+                if x.requires_grad:
+                    parents.append(x)
+                    chosen.append(f)
+            if parents:
                 out.requires_grad = True
-                out._parents = tuple(inputs)
-                out._vjps = tuple(vjps)
-            elif any(needed):
-                out.requires_grad = True
-                out._parents = tuple(x for x, n in zip(inputs, needed) if n)
-                out._vjps = tuple(f for f, n in zip(vjps, needed) if n)
+                out._parents = tuple(parents)
+                out._vjps = tuple(chosen)
         return out
 
-    def _parent_grads(self, upstream: np.ndarray) -> list[np.ndarray]:
-        grads = [vjp(upstream) for vjp in self._vjps]
+    def _parent_grads(self, upstream: np.ndarray) -> Sequence[np.ndarray]:
+        vjps = self._vjps
+        grads = (vjps[0](upstream),) if len(vjps) == 1 else [vjp(upstream) for vjp in vjps]
         if engine._detect_anomaly and np.all(np.isfinite(upstream)):
             for grad in grads:
                 if not np.all(np.isfinite(grad)):
@@ -155,15 +156,25 @@ class Tensor(Node):
         return grads
 
     def _accumulate(self, gradient: np.ndarray) -> None:
-        if self.grad is None:  # a copy: the incoming array may be shared with other nodes
-            self.grad = np.array(gradient, dtype=self.data.dtype)
+        if self.grad is None:
+            # A fresh array (the incoming one may be shared with other nodes), laid out like
+            # the data so that updates such as p.data -= lr * p.grad run at full speed.
+            data = self.data
+            if type(gradient) is np.ndarray and gradient.dtype == data.dtype \
+                    and gradient.shape == data.shape and gradient.flags.c_contiguous:
+                self.grad = gradient.copy()  # the common case, and the fastest copy
+            else:
+                self.grad = np.empty_like(data)
+                self.grad[...] = gradient
         else:
-            self.grad = self.grad + gradient
+            self.grad = np.add(self.grad, gradient, dtype=self.data.dtype)
 
     def _lift(self, other: Any, op: str) -> Tensor:
         """An operand as a Tensor; Python numbers take this tensor's dtype, as in PyTorch."""
         if isinstance(other, Tensor):
             return other
+        if type(other) is np.ndarray and other.dtype in _FLOAT_DTYPES:
+            return Tensor._constant(other)
         if type(other) in (float, int) or (isinstance(other, Real) and not isinstance(other, bool)):
             return Tensor._constant(np.asarray(other, dtype=self.data.dtype))
         return Tensor._constant(_to_array(other, None, f"Tensor {op}"))
@@ -280,7 +291,8 @@ class Tensor(Node):
 
             def d_exponent(g: np.ndarray) -> np.ndarray:
                 log_a = np.log(np.where(a > 0, a, 1.0))
-                slope = np.where(a > 0, out * log_a, np.where(a == 0, 0.0, np.nan))
+                slope = np.where(a > 0, out * log_a,
+                                 np.where(a == 0, 0.0, np.nan)).astype(out.dtype)
                 return _unbroadcast(g * slope, b.shape)
             return d_base, d_exponent
         return self._binary(other, "**", np.power, vjps, reflected)
@@ -394,7 +406,8 @@ class Tensor(Node):
         x = self.data
         negative = alpha * np.expm1(np.minimum(x, 0))
         out = np.where(x > 0, x, negative).astype(x.dtype)
-        return self._unary(out, "elu", lambda g: g * np.where(x > 0, 1.0, negative + alpha))
+        return self._unary(out, "elu", lambda g: g * np.where(
+            x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype))
 
     def softplus(self) -> Tensor:
         """softplus(x) = ln(1 + e^x);  d/dx = sigmoid(x)"""
@@ -442,7 +455,7 @@ class Tensor(Node):
 
         def vjp(g: np.ndarray) -> np.ndarray:
             winners = x == kept
-            share = winners / winners.sum(axis=axis, keepdims=True)
+            share = (winners / winners.sum(axis=axis, keepdims=True)).astype(x.dtype)
             return _expand(g, kept.shape, x.shape) * share
         return self._unary(data, op, vjp)
 
@@ -480,9 +493,11 @@ class Tensor(Node):
         """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g)"""
         x = self.data
         shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        e = np.exp(shifted)
+        total = e.sum(axis=axis, keepdims=True)
+        out = shifted - np.log(total)
         return self._unary(out, "log_softmax", lambda g: (
-            g - np.exp(out) * g.sum(axis=axis, keepdims=True)))
+            g - (e / total) * g.sum(axis=axis, keepdims=True)))
 
     # ---- shape -----------------------------------------------------------------------------
 
@@ -500,8 +515,11 @@ class Tensor(Node):
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them by default); the gradient is permuted back."""
         order = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        permutation = tuple(order) if order else tuple(reversed(range(self.ndim)))
-        if sorted(permutation) != list(range(self.ndim)):
+        if not order:  # reverse all axes: its own inverse
+            return self._unary(self.data.T, "transpose", lambda g: g.T)
+        n = self.ndim
+        permutation = tuple(a % n if -n <= a < n else a for a in order)
+        if sorted(permutation) != list(range(n)):
             raise ValueError(f"transpose: axes {permutation} are not a permutation of the "
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
         inverse = tuple(sorted(range(self.ndim), key=permutation.__getitem__))
@@ -600,7 +618,12 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
     """x where condition holds, else y;  d/dx = condition, d/dy = not condition (broadcast)."""
     mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a, b = _tensors([x, y], "where")
+    if isinstance(x, Tensor) and not isinstance(y, Tensor):
+        a, b = x, x._lift(y, "where")
+    elif isinstance(y, Tensor) and not isinstance(x, Tensor):
+        a, b = y._lift(x, "where"), y
+    else:
+        a, b = _tensors([x, y], "where")
     try:
         data = np.where(mask, a.data, b.data)
     except ValueError:
@@ -613,7 +636,8 @@ def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b as one node (PyTorch's F.linear): dx = G W, dW = G^T x, db = sum_rows G."""
-    x, weight = _tensors([x, weight], "linear")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
     xd, wd = x.data, weight.data
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
         raise ValueError(f"linear: input of shape {xd.shape} does not fit a weight of shape "
@@ -624,7 +648,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     vjps: list[VJP] = [lambda g: g @ wd,
                        lambda g: g.reshape(-1, g.shape[-1]).T @ xd.reshape(-1, xd.shape[-1])]
     if bias is not None:
-        bias = _tensors([bias], "linear")[0]
+        bias = bias if isinstance(bias, Tensor) else Tensor(bias)
         if bias.data.shape != (wd.shape[0],):
             raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of "
                              f"shape {weight.shape} (expected ({weight.shape[0]},))")
@@ -632,6 +656,22 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         inputs.append(bias)
         vjps.append(lambda g: g.reshape(-1, g.shape[-1]).sum(axis=0))
     return Tensor._record(data, "linear", inputs, vjps)
+
+
+def _class_labels(target: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
+    """``target`` as N integer labels in [0, C) for logits of shape (N, C), or a clear error."""
+    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if len(logits_shape) != 2 or labels.shape != logits_shape[:1]:
+        raise ValueError(f"cross_entropy: expected logits of shape (N, C) and N labels, got "
+                         f"logits {logits_shape} and labels {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind != "f" or not np.array_equal(labels, np.round(labels)):
+            raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype}")
+        labels = labels.astype(np.intp)
+    if labels.size and (labels.min() < 0 or labels.max() >= logits_shape[1]):
+        raise ValueError(f"cross_entropy: labels must lie in [0, {logits_shape[1]}), got values "
+                         f"from {labels.min()} to {labels.max()}")
+    return labels
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -642,30 +682,23 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', "
                          f"got {reduction!r}")
-    z = _tensors([logits], "cross_entropy")[0]
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if z.ndim != 2 or labels.shape != (z.shape[0],):
-        raise ValueError(f"cross_entropy: expected logits of shape (N, C) and N labels, got "
-                         f"logits {z.shape} and labels {labels.shape}")
-    if labels.dtype.kind not in "iu" and not (labels.dtype.kind == "f"
-                                              and np.all(labels == np.round(labels))):
-        raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype}")
-    labels = labels.astype(np.intp)
-    if labels.size and not np.all((labels >= 0) & (labels < z.shape[1])):
-        raise ValueError(f"cross_entropy: labels must lie in [0, {z.shape[1]}), got values "
-                         f"from {labels.min()} to {labels.max()}")
-    rows = np.arange(z.shape[0])
+    z = logits if isinstance(logits, Tensor) else Tensor(logits)
+    labels = _class_labels(target, z.data.shape)
+    rows = np.arange(len(labels))
     shifted = z.data - z.data.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    losses = log_norm[:, 0] - shifted[rows, labels]
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    losses = np.log(total[:, 0]) - shifted[rows, labels]
     count = max(z.shape[0], 1)
     data = losses if reduction == "none" else losses.sum()
     if reduction == "mean":
         data = data / count
 
     def vjp(g: np.ndarray) -> np.ndarray:
-        grad = np.exp(shifted - log_norm)
+        grad = e / total  # softmax(z)
         grad[rows, labels] -= 1.0
-        per_row = g / count if reduction == "mean" else g
-        return grad * (per_row[:, None] if reduction == "none" else per_row)
+        if reduction == "none":
+            return grad * g[:, None]
+        grad *= g / count if reduction == "mean" else g
+        return grad
     return Tensor._record(np.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,))
