@@ -92,8 +92,11 @@ class Node:
         """Vector-Jacobian product: given dL/dself, return dL/dparent for each parent."""
         raise NotImplementedError
 
-    def _accumulate(self, gradient: Any) -> None:
-        """Add ``gradient`` into a leaf's ``grad`` (leaves accumulate across passes)."""
+    def _accumulate(self, gradient: Any, shared: bool) -> None:
+        """Add ``gradient`` into a leaf's ``grad`` (leaves accumulate across passes).
+
+        ``shared`` says whether other code may hold the same gradient object.
+        """
         self.grad = gradient if self.grad is None else self.grad + gradient
 
 
@@ -126,12 +129,18 @@ def backward(root: Node, gradient: Any) -> None:
     gc.disable()
     try:
         grads = {root: gradient}
+        # Arrays someone else can still reach: the seed, every interior node's gradient (kept on
+        # node.grad, and passed through unchanged by ops such as +), and what leaves received.
+        # A leaf may take any other gradient as its own instead of copying it.
+        reachable = {id(gradient)}
         for node in reversed(topological_order(root)):
             upstream = grads.pop(node)
             if not node._parents:
-                node._accumulate(upstream)
+                node._accumulate(upstream, id(upstream) in reachable)
+                reachable.add(id(upstream))
                 continue
             node.grad = upstream
+            reachable.add(id(upstream))
             for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
                 earlier = grads.get(parent)
                 grads[parent] = contribution if earlier is None else earlier + contribution

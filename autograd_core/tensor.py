@@ -134,15 +134,15 @@ class Tensor(Node):
             _check_finite(op, data, [x.data for x in inputs])
         out = Tensor._constant(data, op)
         if engine._grad_enabled:
-            parents, chosen = [], []
-            for x, f in zip(inputs, vjps):
-                if x.requires_grad:
-                    parents.append(x)
-                    chosen.append(f)
-            if parents:
+            wanted = [x.requires_grad for x in inputs]
+            if all(wanted):
                 out.requires_grad = True
-                out._parents = tuple(parents)
-                out._vjps = tuple(chosen)
+                out._parents = tuple(inputs)
+                out._vjps = tuple(vjps)
+            elif any(wanted):
+                out.requires_grad = True
+                out._parents = tuple([x for x, w in zip(inputs, wanted) if w])
+                out._vjps = tuple([f for f, w in zip(vjps, wanted) if w])
         return out
 
     def _parent_grads(self, upstream: np.ndarray) -> Sequence[np.ndarray]:
@@ -155,19 +155,18 @@ class Tensor(Node):
                                              "produced NaN or inf from a finite gradient")
         return grads
 
-    def _accumulate(self, gradient: np.ndarray) -> None:
-        if self.grad is None:
-            # A fresh array (the incoming one may be shared with other nodes), laid out like
-            # the data so that updates such as p.data -= lr * p.grad run at full speed.
-            data = self.data
-            if type(gradient) is np.ndarray and gradient.dtype == data.dtype \
-                    and gradient.shape == data.shape and gradient.flags.c_contiguous:
-                self.grad = gradient.copy()  # the common case, and the fastest copy
-            else:
-                self.grad = np.empty_like(data)
-                self.grad[...] = gradient
-        else:
+    def _accumulate(self, gradient: np.ndarray, shared: bool) -> None:
+        if self.grad is not None:
             self.grad = np.add(self.grad, gradient, dtype=self.data.dtype)
+            return
+        data = self.data
+        if (not shared and type(gradient) is np.ndarray and gradient.base is None
+                and gradient.dtype == data.dtype and gradient.shape == data.shape
+                and gradient.flags.c_contiguous == data.flags.c_contiguous):
+            self.grad = gradient  # nobody else holds it, and it is not a view of another array
+        else:  # a private copy, laid out like the data so that p.data -= lr * p.grad is fast
+            self.grad = np.empty_like(data)
+            self.grad[...] = gradient
 
     def _lift(self, other: Any, op: str) -> Tensor:
         """An operand as a Tensor; Python numbers take this tensor's dtype, as in PyTorch."""
@@ -345,7 +344,14 @@ class Tensor(Node):
     # ---- elementwise functions -----------------------------------------------------------
 
     def _unary(self, data: np.ndarray, op: str, vjp: VJP) -> Tensor:
-        return Tensor._record(data, op, (self,), (vjp,))
+        if engine._detect_anomaly:
+            _check_finite(op, data, [self.data])
+        out = Tensor._constant(data, op)
+        if self.requires_grad and engine._grad_enabled:  # _record's rule, for one input
+            out.requires_grad = True
+            out._parents = (self,)
+            out._vjps = (vjp,)
+        return out
 
     def exp(self) -> Tensor:
         """d/dx e^x = e^x"""
@@ -393,7 +399,8 @@ class Tensor(Node):
     def relu(self) -> Tensor:
         """d/dx max(x, 0) = 1 if x > 0 else 0"""
         x = self.data
-        return self._unary(np.maximum(x, 0), "relu", lambda g: g * (x > 0))  # NaN propagates
+        # NaN propagates through np.maximum; a float mask multiplies faster than a boolean one
+        return self._unary(np.maximum(x, 0), "relu", lambda g: g * (x > 0).astype(x.dtype))
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
@@ -645,8 +652,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          "(out_features, in_features))")
     data = xd @ wd.T
     inputs: list[Tensor] = [x, weight]
+    rows = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])  # batch axes flattened
     vjps: list[VJP] = [lambda g: g @ wd,
-                       lambda g: g.reshape(-1, g.shape[-1]).T @ xd.reshape(-1, xd.shape[-1])]
+                       lambda g: (g if g.ndim == 2 else g.reshape(-1, g.shape[-1])).T @ rows]
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else Tensor(bias)
         if bias.data.shape != (wd.shape[0],):
@@ -654,7 +662,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                              f"shape {weight.shape} (expected ({weight.shape[0]},))")
         data += bias.data
         inputs.append(bias)
-        vjps.append(lambda g: g.reshape(-1, g.shape[-1]).sum(axis=0))
+        vjps.append(lambda g: g.sum(axis=tuple(range(g.ndim - 1))))
     return Tensor._record(data, "linear", inputs, vjps)
 
 

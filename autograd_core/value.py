@@ -102,7 +102,7 @@ class Value(Node):
     def _parent_grads(self, upstream: float) -> list[float]:
         return [upstream * local for local in self._local_grads]
 
-    def _accumulate(self, gradient: float) -> None:
+    def _accumulate(self, gradient: float, shared: bool) -> None:
         self.grad += gradient
 
     @property

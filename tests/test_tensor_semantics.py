@@ -635,3 +635,25 @@ def test_cross_entropy_fused_op_at_extreme_logits() -> None:
     expected = (_reference_softmax(logits) - np.eye(3)[[2, 1]]) / 2
     assert np.all(np.isfinite(z.grad))
     np.testing.assert_allclose(z.grad, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_leaf_gradients_never_alias_each_other_or_the_seed() -> None:
+    # Gradients are handed to leaves without a copy only when nobody else can reach them.
+    a = Tensor(np.ones(3), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    total = a + b  # + passes its upstream gradient through to both inputs unchanged
+    seed = np.array([1.0, 2.0, 3.0])
+    total.backward(seed)
+    assert a.grad is not b.grad and a.grad is not seed and a.grad is not total.grad
+    a.grad *= 10
+    assert b.grad.tolist() == [1.0, 2.0, 3.0]
+    assert total.grad.tolist() == [1.0, 2.0, 3.0]
+    seed[:] = 0
+    assert b.grad.tolist() == [1.0, 2.0, 3.0]
+    leaf = Tensor(np.ones(2), requires_grad=True)
+    own_seed = np.array([4.0, 5.0])
+    leaf.backward(own_seed)
+    assert leaf.grad is not own_seed
+    w = Tensor(np.ones((2, 2)), requires_grad=True)
+    (w.T * 1.0).sum().backward()  # the transpose hands back a view of its upstream gradient
+    assert w.grad.base is None
