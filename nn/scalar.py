@@ -28,14 +28,12 @@ class Neuron(Module):
         self.b = Value(0.0)
         self.nonlin = nonlin
 
-    def __call__(self, x: Sequence[Scalar]) -> Value:
+    def forward(self, x: Sequence[Scalar]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
         act = dot(self.w, x, self.b)
         return act.relu() if self.nonlin else act
 
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b]
 
     def __repr__(self) -> str:
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
@@ -49,12 +47,10 @@ class Layer(Module):
             raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
-    def __call__(self, x: Sequence[Scalar]) -> Value | list[Value]:
+    def forward(self, x: Sequence[Scalar]) -> Value | list[Value]:
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -70,13 +66,11 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1)
                        for i in range(len(nouts))]
 
-    def __call__(self, x: Sequence[Scalar]) -> Value | list[Value]:
+    def forward(self, x: Sequence[Scalar]) -> Value | list[Value]:
         for layer in self.layers:
             x = layer(x)  # type: ignore[assignment]
         return x  # type: ignore[return-value]
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
