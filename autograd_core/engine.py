@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-# The two explicit mode switches, and the only global state of the library.
+# The two explicit mode switches: the only global state of the engine.
 _grad_enabled = True
 _detect_anomaly = False
 
