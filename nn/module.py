@@ -4,16 +4,39 @@ A parameter is any attribute (or list/tuple/dict entry of an attribute) that is 
 ``Tensor`` with ``requires_grad=True`` or a scalar ``Value``; a sub-module is any
 attribute that is a ``Module``. Names follow PyTorch's dotted paths (``layers.0.weight``),
 in the order the attributes were assigned.
+
+A buffer is state that is saved but not trained (batch norm's running statistics): a
+numpy array attribute declared with ``register_buffer``. ``state_dict`` holds copies of
+every parameter and buffer; ``load_state_dict``, ``save`` and ``load`` bring them back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from autograd_core import Tensor, Value
 
 Parameter = Tensor | Value
+Entry = Tensor | Value | np.ndarray  # what a state_dict key refers to inside a model
+
+# What reading a damaged or foreign file can raise, from open to the last array.
+_BAD_FILE_ERRORS = (ValueError, OSError, EOFError, KeyError, RuntimeError, NotImplementedError,
+                    zipfile.BadZipFile, zlib.error, struct.error)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped: model keys the state lacked, and state
+    keys the model does not have."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 def _walk(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
@@ -93,3 +116,198 @@ class Module:
     def eval(self) -> Module:
         """Evaluation mode: dropout off, batch norm uses its running statistics."""
         return self.train(False)
+
+    # ---- buffers -------------------------------------------------------------------------
+
+    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+        """Store ``array`` as attribute ``name`` and include it in ``state_dict`` (None: absent).
+
+        A buffer is model state that the optimiser does not touch, e.g. a running mean.
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
+        if array is not None and not isinstance(array, np.ndarray):
+            raise TypeError(f"register_buffer: {name!r} must be a numpy array or None, got "
+                            f"{type(array).__name__}")
+        # vars(), not getattr: modules need not call an __init__, so the list is made on demand
+        names = vars(self).setdefault("_buffer_names", [])
+        if name not in names:
+            if name in vars(self):
+                raise ValueError(f"register_buffer: attribute {name!r} already exists and is "
+                                 "not a buffer")
+            names.append(name)
+        setattr(self, name, array)
+
+    def _own_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        for name in vars(self).get("_buffer_names", ()):
+            array = getattr(self, name)
+            if array is None:
+                continue
+            if not isinstance(array, np.ndarray):
+                raise TypeError(f"{type(self).__name__}: buffer {name!r} must be a numpy array, "
+                                f"got {type(array).__name__}")
+            yield name, array
+
+    def _named_entries(self) -> Iterator[tuple[str, Entry]]:
+        """Parameters and buffers by dotted name, PyTorch's state_dict order: per module its
+        parameters, then its buffers, then its sub-modules; anything shared once."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            path, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            children = []
+            for name, member in [*module._members(), *module._own_buffers()]:
+                full = f"{path}.{name}" if path else name
+                if isinstance(member, Module):
+                    children.append((full, member))
+                elif id(member) not in seen:
+                    seen.add(id(member))
+                    yield full, member
+            stack.extend(reversed(children))
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every buffer of this module and its sub-modules."""
+        for name, entry in self._named_entries():
+            if isinstance(entry, np.ndarray):
+                yield name, entry
+
+    def buffers(self) -> list[np.ndarray]:
+        return [array for _, array in self.named_buffers()]
+
+    # ---- state -----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{dotted name: array copy} for every parameter (a Value as a 0-d array) and buffer."""
+        return {name: _as_array(entry).copy() for name, entry in self._named_entries()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy ``state``'s arrays into the parameters and buffers of the same names, in place.
+
+        Every problem (missing or unexpected keys unless ``strict=False``, wrong shapes,
+        non-numeric values) is found first and reported in one ``ValueError``; the model is
+        changed only when there is none.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping of name to array, got "
+                            f"{type(state).__name__}")
+        entries = dict(self._named_entries())
+        missing = [name for name in entries if name not in state]
+        unexpected = [str(key) for key in state if key not in entries]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        updates = []
+        for name, entry in entries.items():
+            if name in state:
+                try:
+                    updates.append((entry, _converted(name, state[name], entry)))
+                except ValueError as error:
+                    problems.append(str(error))
+        if problems:
+            raise ValueError(f"load_state_dict for {type(self).__name__}: "
+                             + "; ".join(problems) + " (nothing was loaded)")
+        for entry, array in updates:  # cannot fail now: shapes, dtypes and flags were checked
+            if isinstance(entry, Value):
+                entry.data = float(array)
+            else:
+                _as_array(entry)[...] = array
+        return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write ``state_dict()`` to exactly ``path`` as an .npz archive (read it with ``load``
+        or ``numpy.load``); an existing file is replaced only once the new one is complete."""
+        path = os.fspath(path)
+        partial = f"{path}.partial"
+        try:
+            with open(partial, "wb") as file:
+                _write_npz(file, self.state_dict())
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+
+    def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
+        """Load a file written by ``save``: a truncated, corrupt or foreign file raises
+        ``ValueError`` and leaves the model unchanged."""
+        state = _read_npz(os.fspath(path))
+        try:
+            return self.load_state_dict(state, strict=strict)
+        except ValueError as error:
+            raise ValueError(f"load: {os.fspath(path)} does not fit this model: {error}") from None
+
+    # ---- printing --------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The settings shown between the parentheses of ``repr`` (override in subclasses)."""
+        return ""
+
+    def __repr__(self) -> str:
+        """PyTorch's layout: ``Name(settings)``, with each sub-module on its own line."""
+        lines = [f"({name}): {child!r}".replace("\n", "\n  ")
+                 for name, child in self.named_children()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _as_array(entry: Entry) -> np.ndarray:
+    """The array behind a state entry (a Value's float as a 0-d float64 array)."""
+    if isinstance(entry, Value):
+        return np.array(entry.data, dtype=np.float64)
+    return entry.data if isinstance(entry, Tensor) else entry
+
+
+def _converted(name: str, value: Any, entry: Entry) -> np.ndarray:
+    """``value`` as a new array of ``entry``'s shape and dtype, or a ValueError naming ``name``."""
+    target = _as_array(entry)
+    try:
+        array = np.asarray(value.data if isinstance(value, (Tensor, Value)) else value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name}: not an array ({error})") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: expected real numbers, got dtype {array.dtype}")
+    if array.shape != target.shape:
+        raise ValueError(f"{name}: expected shape {target.shape}, got {array.shape}")
+    if target.dtype.kind in "iu" and array.dtype.kind == "f" and not (
+            np.all(np.isfinite(array)) and np.array_equal(array, np.round(array))):
+        raise ValueError(f"{name}: expected whole numbers for a {target.dtype} buffer")
+    if not isinstance(entry, Value) and not target.flags.writeable:
+        raise ValueError(f"{name}: the model's array is read-only")
+    return array.astype(target.dtype)  # a copy: the model never shares the caller's arrays
+
+
+def _write_npz(file: Any, state: Mapping[str, np.ndarray]) -> None:
+    """The .npz layout of ``numpy.savez``: one uncompressed ``<name>.npy`` member per array.
+
+    (``np.savez(file, **state)`` itself would fail on a key named "file" or "allow_pickle".)
+    """
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in state.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _read_npz(path: str) -> dict[str, np.ndarray]:
+    """Every array of the .npz file at ``path``; anything unreadable is a ValueError."""
+    with open(path, "rb") as file:  # a missing file stays a FileNotFoundError
+        try:
+            contents = np.load(file, allow_pickle=False)
+            if not isinstance(contents, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive of named arrays")
+            with contents:
+                state = {name: contents[name] for name in contents.files}
+        except _BAD_FILE_ERRORS as error:
+            raise ValueError(f"load: {path} is not a readable .npz state file "
+                             f"({type(error).__name__}: {error})") from None
+    for name, array in state.items():
+        if not isinstance(array, np.ndarray):  # a zip member that is not a .npy file
+            raise ValueError(f"load: {path} is not an .npz state file: member {name!r} is not "
+                             "a .npy array")
+    return state

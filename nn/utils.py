@@ -1,0 +1,80 @@
+"""Gradient clipping, in place, for Tensor and Value parameters (PyTorch's ``nn.utils``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from autograd_core import Tensor, Value
+
+Parameter = Tensor | Value
+
+
+def _with_grads(parameters: Parameter | Iterable[Parameter], function: str) -> list[Parameter]:
+    """The parameters that have a gradient (a single parameter may be passed bare)."""
+    if isinstance(parameters, (Tensor, Value)):
+        parameters = [parameters]
+    chosen = []
+    for p in parameters:
+        if not isinstance(p, (Tensor, Value)):
+            raise TypeError(f"{function}: expected Tensors or Values, got {type(p).__name__}")
+        if p.grad is not None:
+            chosen.append(p)
+    return chosen
+
+
+def _norm(values: np.ndarray, norm_type: float) -> float:
+    """||values||_p, with p = inf the largest magnitude."""
+    magnitudes = np.abs(values)
+    if math.isinf(norm_type):
+        return float(magnitudes.max()) if magnitudes.size else 0.0
+    if norm_type == 2.0:
+        return math.sqrt(float(np.dot(magnitudes, magnitudes)))
+    return float(np.sum(magnitudes ** norm_type) ** (1.0 / norm_type))
+
+
+def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
+    """Scale all gradients by max_norm / (total_norm + 1e-6) when that is below 1; return
+    total_norm, the norm of all gradients together as one vector (before clipping).
+
+    As in PyTorch, the total is the p-norm of the per-parameter p-norms (the same number),
+    ``norm_type=inf`` uses the largest |gradient|, and with a non-finite total (and
+    ``error_if_nonfinite=False``) the gradients are scaled anyway, becoming NaN or 0.
+    """
+    norm_type = float(norm_type)
+    if not (norm_type > 0):
+        raise ValueError(f"clip_grad_norm_: invalid norm_type {norm_type!r}: must be > 0 "
+                         "(or inf)")
+    params = _with_grads(parameters, "clip_grad_norm_")
+    if not params:
+        return 0.0
+    per_parameter = np.array([_norm(np.ravel(p.grad), norm_type) for p in params])
+    total = _norm(per_parameter, norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
+                           f"gradients is non-finite ({total}), so it cannot be clipped; pass "
+                           "error_if_nonfinite=False to scale the gradients by it anyway")
+    coefficient = float(max_norm) / (total + 1e-6)
+    if not coefficient >= 1.0:  # below 1, or NaN from a NaN total (as PyTorch's clamp)
+        with np.errstate(invalid="ignore"):  # inf * 0 is meant to give NaN here
+            for p in params:
+                if isinstance(p, Value):
+                    p.grad = p.grad * coefficient
+                else:
+                    p.grad *= coefficient  # in place, like PyTorch's grad.mul_
+    return total
+
+
+def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: float) -> None:
+    """Clamp every gradient into [-clip_value, clip_value], in place (NaN stays NaN)."""
+    clip_value = float(clip_value)
+    if not clip_value >= 0:
+        raise ValueError(f"clip_grad_value_: invalid clip_value {clip_value!r}: must be >= 0")
+    for p in _with_grads(parameters, "clip_grad_value_"):
+        if isinstance(p, Value):
+            p.grad = float(np.clip(p.grad, -clip_value, clip_value))
+        else:
+            np.clip(p.grad, -clip_value, clip_value, out=p.grad)

@@ -1,0 +1,395 @@
+"""Module state: buffers, state_dict / load_state_dict (all or nothing), save / load files."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_core import Tensor, Value
+from nn.layers import BatchNorm1d, Linear, ReLU, Sequential
+from nn.module import IncompatibleKeys, Module
+from nn.scalar import MLP
+
+KEYS = ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "3.weight", "3.bias"]
+
+
+def make_model(seed: int) -> Sequential:
+    g = np.random.default_rng(seed)
+    return Sequential(Linear(3, 4, generator=g), BatchNorm1d(4), ReLU(),
+                      Linear(4, 2, generator=g))
+
+
+def trained_model(seed: int) -> Sequential:
+    """A model whose running statistics are not the initial ones."""
+    model = make_model(seed)
+    g = np.random.default_rng(seed + 100)
+    for _ in range(3):
+        model(g.standard_normal((8, 3)))
+    return model
+
+
+def snapshot(model: Module) -> dict[str, np.ndarray]:
+    return model.state_dict()
+
+
+def assert_same_state(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert list(a) == list(b)
+    for key in a:
+        assert a[key].dtype == b[key].dtype, key
+        assert np.array_equal(a[key], b[key]), key
+
+
+# ---- state_dict --------------------------------------------------------------------------------
+
+
+def test_state_dict_keys_follow_pytorchs_order() -> None:
+    state = trained_model(0).state_dict()
+    assert list(state) == KEYS
+    assert state["1.num_batches_tracked"].shape == () and state["1.num_batches_tracked"] == 3
+    assert state["1.num_batches_tracked"].dtype == np.int64
+    assert all(isinstance(v, np.ndarray) for v in state.values())
+
+
+def test_state_dict_holds_copies() -> None:
+    model = trained_model(0)
+    state = model.state_dict()
+    state["0.weight"][...] = 0.0
+    state["1.running_mean"][...] = 0.0
+    assert not np.allclose(model[0].weight.data, 0.0)
+    assert not np.allclose(model[1].running_mean, 0.0)
+    before = state["1.running_var"].copy()
+    model(np.ones((4, 3)) * np.arange(4)[:, None])  # training step changes the model...
+    assert np.array_equal(state["1.running_var"], before)  # ...not the dict taken earlier
+
+
+def test_round_trip_into_a_fresh_model() -> None:
+    source, target = trained_model(1), make_model(2)
+    result = target.load_state_dict(source.state_dict())
+    assert result == IncompatibleKeys([], [])
+    assert_same_state(target.state_dict(), source.state_dict())
+    x = np.random.default_rng(3).standard_normal((5, 3))
+    source.eval(), target.eval()
+    assert np.array_equal(target(x).data, source(x).data)
+
+
+def test_loading_writes_in_place_and_copies_the_source() -> None:
+    model = make_model(0)
+    weight_array, running_mean = model[0].weight.data, model[1].running_mean
+    state = trained_model(4).state_dict()
+    model.load_state_dict(state)
+    assert model[0].weight.data is weight_array and model[1].running_mean is running_mean
+    state["0.weight"][...] = 123.0  # the model does not share the caller's arrays
+    assert not np.any(model[0].weight.data == 123.0)
+
+
+def test_loading_casts_to_the_models_dtype_and_accepts_tensors() -> None:
+    model = Linear(2, 2, dtype=np.float32)
+    model.load_state_dict({"weight": Tensor(np.eye(2)), "bias": [1, 2]})
+    assert model.weight.dtype == np.float32 and np.array_equal(model.weight.data, np.eye(2))
+    assert np.array_equal(model.bias.data, [1.0, 2.0])
+
+
+def test_shared_parameters_appear_once_and_load_into_both_users() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.encoder = Linear(2, 2, generator=np.random.default_rng(0))
+            self.decoder = Linear(2, 2, bias=False)
+            self.decoder.weight = self.encoder.weight
+
+    model = Tied()
+    assert list(model.state_dict()) == ["encoder.weight", "encoder.bias"]
+    model.load_state_dict({"encoder.weight": np.full((2, 2), 7.0), "encoder.bias": np.zeros(2)})
+    assert np.all(model.decoder.weight.data == 7.0)
+
+
+# ---- load_state_dict errors ------------------------------------------------------------------
+
+
+def changed_state(seed: int = 9) -> dict[str, np.ndarray]:
+    """A complete, valid state that differs from make_model(0)'s everywhere."""
+    return trained_model(seed).state_dict()
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda s: s.pop("3.bias"), r"missing keys \['3.bias'\]"),
+    (lambda s: s.pop("1.num_batches_tracked"), r"missing keys \['1.num_batches_tracked'\]"),
+    (lambda s: s.update(extra=np.ones(1)), r"unexpected keys \['extra'\]"),
+    (lambda s: s.update({"3.bias": np.ones(3)}), r"3.bias: expected shape \(2,\), got \(3,\)"),
+    (lambda s: s.update({"0.weight": np.ones((3, 4))}),
+     r"0.weight: expected shape \(4, 3\), got \(3, 4\)"),
+    (lambda s: s.update({"3.bias": np.array(["a", "b"])}), "3.bias: expected real numbers"),
+    (lambda s: s.update({"3.bias": object()}), "3.bias: expected real numbers, got dtype object"),
+    (lambda s: s.update({"3.bias": [[1.0], [2.0, 3.0]]}), "3.bias: not an array"),
+    (lambda s: s.update({"1.num_batches_tracked": np.array(2.5)}),
+     "1.num_batches_tracked: expected whole numbers for a int64 buffer"),
+])
+def test_every_problem_raises_and_nothing_is_loaded(edit, message: str) -> None:
+    model = make_model(0)
+    before = snapshot(model)
+    state = changed_state()
+    edit(state)
+    with pytest.raises(ValueError, match=f"load_state_dict for Sequential: .*{message}"):
+        model.load_state_dict(state)
+    assert_same_state(snapshot(model), before)
+
+
+def test_all_problems_are_listed_together() -> None:
+    model = make_model(0)
+    state = changed_state()
+    del state["0.bias"]
+    state["bogus"] = np.zeros(2)
+    state["3.weight"] = np.zeros((1, 1))
+    with pytest.raises(ValueError) as caught:
+        model.load_state_dict(state)
+    text = str(caught.value)
+    assert "missing keys ['0.bias']" in text and "unexpected keys ['bogus']" in text
+    assert "3.weight: expected shape (2, 4), got (1, 1)" in text
+    assert "nothing was loaded" in text
+
+
+def test_non_strict_loading_skips_missing_and_unexpected_keys() -> None:
+    model = make_model(0)
+    old_bias = model[3].bias.data.copy()
+    state = changed_state()
+    del state["3.bias"]
+    state["extra"] = np.ones(1)
+    result = model.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["3.bias"] and result.unexpected_keys == ["extra"]
+    assert np.array_equal(model[3].bias.data, old_bias)
+    assert np.array_equal(model[0].weight.data, state["0.weight"])
+
+
+def test_non_strict_loading_still_rejects_wrong_shapes() -> None:
+    model = make_model(0)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=r"0.bias: expected shape \(4,\), got \(5,\)"):
+        model.load_state_dict({"0.weight": np.zeros((4, 3)), "0.bias": np.zeros(5)},
+                              strict=False)
+    assert_same_state(snapshot(model), before)
+
+
+def test_load_state_dict_needs_a_mapping() -> None:
+    with pytest.raises(TypeError, match="expected a mapping of name to array, got list"):
+        make_model(0).load_state_dict([("0.weight", np.zeros((4, 3)))])  # type: ignore[arg-type]
+
+
+def test_integral_floats_load_into_integer_buffers() -> None:
+    bn = BatchNorm1d(2)
+    state = bn.state_dict()
+    state["num_batches_tracked"] = np.array(5.0)
+    bn.load_state_dict(state)
+    assert bn.num_batches_tracked == 5 and bn.num_batches_tracked.dtype == np.int64
+
+
+# ---- buffers -----------------------------------------------------------------------------------
+
+
+class Counter(Module):
+    def __init__(self) -> None:
+        self.scale = Tensor(np.ones(2), requires_grad=True)
+        self.register_buffer("count", np.zeros(2))
+        self.register_buffer("unused", None)
+
+
+def test_registered_buffers_are_state_but_not_parameters() -> None:
+    model = Counter()
+    assert [name for name, _ in model.named_parameters()] == ["scale"]
+    assert [name for name, _ in model.named_buffers()] == ["count"]  # None buffers are absent
+    assert list(model.state_dict()) == ["scale", "count"]
+    model.load_state_dict({"scale": np.zeros(2), "count": np.array([3.0, 4.0])})
+    assert np.array_equal(model.count, [3.0, 4.0])
+    model.register_buffer("count", np.ones(3))  # re-registering replaces the array
+    assert model.buffers()[0].shape == (3,)
+
+
+def test_register_buffer_errors() -> None:
+    model = Counter()
+    with pytest.raises(ValueError, match="attribute 'scale' already exists and is not a buffer"):
+        model.register_buffer("scale", np.zeros(2))
+    with pytest.raises(ValueError, match="name must be an identifier, got 'a.b'"):
+        model.register_buffer("a.b", np.zeros(2))
+    with pytest.raises(TypeError, match="'c' must be a numpy array or None, got list"):
+        model.register_buffer("c", [1.0])  # type: ignore[arg-type]
+    model.count = "oops"
+    with pytest.raises(TypeError, match="Counter: buffer 'count' must be a numpy array, got str"):
+        model.state_dict()
+
+
+# ---- scalar Value models -----------------------------------------------------------------------
+
+
+def test_value_mlp_round_trips_as_0d_arrays(tmp_path: Path) -> None:
+    random.seed(0)
+    source = MLP(2, [3, 1])
+    random.seed(1)
+    target = MLP(2, [3, 1])
+    state = source.state_dict()
+    assert len(state) == len(source.parameters()) == 13
+    assert list(state)[:2] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1"]
+    assert all(v.shape == () and v.dtype == np.float64 for v in state.values())
+    target.save(tmp_path / "mlp.npz")
+    target.load(tmp_path / "mlp.npz")  # its own state: a no-op
+    target.load_state_dict(state)
+    x = [Value(0.5), Value(-1.5)]
+    assert target(x).data == source(x).data
+    assert all(type(p.data) is float for p in target.parameters())
+    random.seed(2)
+    other = MLP(2, [3, 1])
+    source.save(tmp_path / "source.npz")
+    other.load(tmp_path / "source.npz")
+    assert [p.data for p in other.parameters()] == [p.data for p in source.parameters()]
+
+
+def test_value_shape_mismatch_is_reported_and_values_are_accepted() -> None:
+    random.seed(0)
+    model = MLP(1, [1])
+    model.load_state_dict({"layers.0.neurons.0.w.0": Value(2.0), "layers.0.neurons.0.b": 3})
+    assert [p.data for p in model.parameters()] == [2.0, 3.0]
+    with pytest.raises(ValueError, match=r"layers.0.neurons.0.b: expected shape \(\), got \(1,\)"):
+        model.load_state_dict({"layers.0.neurons.0.w.0": np.array(1.0),
+                               "layers.0.neurons.0.b": np.array([1.0])})
+
+
+# ---- printing ------------------------------------------------------------------------------------
+
+
+def test_a_custom_module_prints_its_children() -> None:
+    class Net(Module):
+        def __init__(self) -> None:
+            self.fc = Linear(2, 2)
+            self.blocks = [ReLU(), Sequential(ReLU())]
+
+    assert repr(Net()) == (
+        "Net(\n"
+        "  (fc): Linear(in_features=2, out_features=2, bias=True)\n"
+        "  (blocks.0): ReLU()\n"
+        "  (blocks.1): Sequential(\n"
+        "    (0): ReLU()\n"
+        "  )\n"
+        ")")
+
+
+# ---- files ------------------------------------------------------------------------------------
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    source, target = trained_model(5), make_model(6)
+    path = tmp_path / "model.ckpt"  # written exactly there: no ".npz" is appended
+    source.save(path)
+    assert sorted(os.listdir(tmp_path)) == ["model.ckpt"]  # no partial file left behind
+    with np.load(path, allow_pickle=False) as archive:
+        assert archive.files == KEYS
+    assert target.load(str(path)) == IncompatibleKeys([], [])
+    assert_same_state(target.state_dict(), source.state_dict())
+
+
+def test_save_replaces_an_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    make_model(0).save(path)
+    trained_model(1).save(path)
+    model = make_model(2)
+    model.load(path)
+    assert_same_state(model.state_dict(), trained_model(1).state_dict())
+
+
+def test_names_that_numpy_savez_reserves_are_fine(tmp_path: Path) -> None:
+    class Odd(Module):
+        def __init__(self) -> None:
+            self.file = Tensor(np.arange(3.0), requires_grad=True)
+            self.allow_pickle = Tensor(np.ones(1), requires_grad=True)
+
+    Odd().save(tmp_path / "odd.npz")
+    model = Odd()
+    model.file.data[...] = 0.0
+    model.load(tmp_path / "odd.npz")
+    assert np.array_equal(model.file.data, [0.0, 1.0, 2.0])
+
+
+def expect_bad_file(model: Module, path: Path, message: str) -> None:
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=message):
+        model.load(path)
+    assert_same_state(snapshot(model), before)
+
+
+@pytest.mark.parametrize("keep", [0, 1, 30, 0.5, -22, -1])
+def test_truncated_files_raise_and_change_nothing(tmp_path: Path, keep: float) -> None:
+    path = tmp_path / "model.npz"
+    trained_model(1).save(path)
+    data = path.read_bytes()
+    cut = int(len(data) * keep) if isinstance(keep, float) else keep % len(data)
+    path.write_bytes(data[:cut])
+    expect_bad_file(make_model(0), path, "is not a readable .npz state file")
+
+
+def test_a_foreign_npz_names_the_keys_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.ones(3), labels=np.arange(4))
+    expect_bad_file(make_model(0), path,
+                    r"does not fit this model: .*missing keys \['0.weight'.*"
+                    r"unexpected keys \['weights', 'labels'\]")
+
+
+def test_an_npz_with_the_right_names_but_wrong_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    state = trained_model(1).state_dict()
+    state["3.weight"] = np.ones((4, 2))
+    np.savez(path, **state)
+    expect_bad_file(make_model(0), path, r"3.weight: expected shape \(2, 4\), got \(4, 2\)")
+
+
+def test_other_kinds_of_file_are_rejected(tmp_path: Path) -> None:
+    model = make_model(0)
+    npy = tmp_path / "array.npy"
+    np.save(npy, np.ones(3))
+    expect_bad_file(model, npy, "holds a single array, not an .npz archive")
+    text = tmp_path / "notes.txt"
+    text.write_text("weights: 1 2 3\n")
+    expect_bad_file(model, text, "is not a readable .npz state file")
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{"0.weight": np.array([{"a": 1}], dtype=object)})
+    expect_bad_file(model, pickled, "is not a readable .npz state file.*pickle")
+    plain_zip = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    expect_bad_file(model, plain_zip, "member 'readme.txt' is not a .npy array")
+    with pytest.raises(FileNotFoundError):
+        model.load(tmp_path / "missing.npz")
+
+
+@pytest.fixture(scope="module")
+def saved_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.npz"
+        trained_model(1).save(path)
+        return path.read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_corrupted_bytes_are_caught_or_harmless(saved_bytes: bytes, data: st.DataObject) -> None:
+    damaged = bytearray(saved_bytes)
+    flips = data.draw(st.lists(st.tuples(st.integers(0, len(damaged) - 1), st.integers(1, 255)),
+                               min_size=1, max_size=3))
+    for position, mask in flips:
+        damaged[position] ^= mask
+    model = make_model(0)
+    before = snapshot(model)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.npz"
+        path.write_bytes(bytes(damaged))
+        try:
+            model.load(path)
+        except ValueError:
+            assert_same_state(snapshot(model), before)
+        else:  # the flips hit bytes nobody reads (zip timestamps, say): the data is intact
+            assert_same_state(snapshot(model), trained_model(1).state_dict())
