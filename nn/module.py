@@ -84,19 +84,9 @@ class Module:
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) for every parameter, each shared one once."""
-        seen: set[int] = set()
-        stack = [(prefix, self)]
-        while stack:  # explicit stack: no recursion limit on deep models
-            path, module = stack.pop()
-            children = []
-            for name, member in module._members():
-                full = f"{path}.{name}" if path else name
-                if isinstance(member, Module):
-                    children.append((full, member))
-                elif id(member) not in seen:
-                    seen.add(id(member))
-                    yield full, member
-            stack.extend(reversed(children))
+        for name, entry in self._named_entries():
+            if not isinstance(entry, np.ndarray):  # the rest are buffers
+                yield (f"{prefix}.{name}" if prefix else name), entry
 
     def parameters(self) -> list[Parameter]:
         """Every trainable leaf of the model, in a fixed order."""
