@@ -10,6 +10,7 @@
 
 from .engine import (
     detect_anomaly,
+    enable_grad,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
@@ -28,6 +29,7 @@ __all__ = [
     "cross_entropy",
     "linear",
     "detect_anomaly",
+    "enable_grad",
     "is_anomaly_enabled",
     "set_detect_anomaly",
     "stack",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 # The two explicit mode switches: the only global state of the engine.
@@ -41,14 +41,23 @@ def set_grad_enabled(enabled: bool) -> None:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Context in which operations compute values but record no graph (for evaluation)."""
+def _grad_mode(enabled: bool) -> Iterator[None]:
     previous = _grad_enabled
-    set_grad_enabled(False)
+    set_grad_enabled(enabled)
     try:
         yield
     finally:
         set_grad_enabled(previous)
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Context in which operations compute values but record no graph (for evaluation)."""
+    return _grad_mode(False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Context in which operations record the graph, even inside ``no_grad``."""
+    return _grad_mode(True)
 
 
 def is_anomaly_enabled() -> bool:

@@ -339,3 +339,17 @@ def test_gradcheck_rejects_bad_arguments() -> None:
         gradcheck(lambda: Value(1.0))
     with pytest.raises(ValueError, match="eps"):
         gradcheck(lambda v: v, 1.0, eps=0)
+
+
+def test_enable_grad_records_inside_no_grad() -> None:
+    from autograd_core import enable_grad, is_grad_enabled
+
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled()
+            y = x * x
+        assert not is_grad_enabled()
+        z = x * x
+    assert y._parents == (x, x)
+    assert z._parents == ()

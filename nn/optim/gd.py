@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor, Value
+from autograd_core.engine import enable_grad
 
 from ._arith import Array, add
-from .optimizer import Optimizer, Parameter, Params, State, _recording_graph, _write
+from .optimizer import Optimizer, Parameter, Params, State, _write
 
 
 def _loss_number(loss: Any) -> float:
@@ -114,7 +115,7 @@ class GD(Optimizer):
                                "computes the loss, calls backward() and returns the loss")
         group = self.param_groups[0]
         params: list[Parameter] = group["params"]
-        with _recording_graph():
+        with enable_grad():
             loss = closure()
         start = [np.copy(p.data) for p in params]
         gradients = [np.copy(_gradient(p)) for p in params]
@@ -142,7 +143,7 @@ class GD(Optimizer):
         for backtracks in range(group["max_backtracks"] + 1):
             step_size = alpha ** backtracks * lr
             self._move(params, start, gradients, step_size)
-            with _recording_graph():
+            with enable_grad():
                 f_trial = _loss_number(closure())
             if f_trial <= f_start + sigma * step_size * slope:  # NaN fails: it backtracks
                 record.update(step_size=step_size, backtracks=backtracks, loss=f_trial)

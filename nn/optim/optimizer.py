@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from autograd_core import Tensor, Value
-from autograd_core.engine import is_grad_enabled, set_grad_enabled
+from autograd_core.engine import enable_grad
 
 from ._arith import Array
 
@@ -32,17 +31,6 @@ Parameter = Tensor | Value
 ParamGroup = dict[str, Any]
 Params = Iterable[Parameter] | Iterable[Mapping[str, Any]]
 State = dict[str, Any]
-
-
-@contextmanager
-def _recording_graph() -> Iterator[None]:
-    """Grad mode on for the closure, whatever the caller had (PyTorch's ``enable_grad``)."""
-    previous = is_grad_enabled()
-    set_grad_enabled(True)
-    try:
-        yield
-    finally:
-        set_grad_enabled(previous)
 
 
 def _write(p: Parameter, new: Array) -> None:
@@ -180,7 +168,7 @@ class Optimizer:
         given, else None. A Tensor whose grad is None is skipped, as in PyTorch."""
         loss = None
         if closure is not None:
-            with _recording_graph():
+            with enable_grad():
                 loss = closure()
         for group in self.param_groups:
             values = []
