@@ -8,6 +8,7 @@
 8.0
 """
 
+from .drawing import draw_graph
 from .engine import (
     detect_anomaly,
     enable_grad,
@@ -18,12 +19,20 @@ from .engine import (
     set_grad_enabled,
     topological_order,
 )
+from .explain import BackwardStep, Explanation, backward_steps, explain
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
+from .render import renderer_info
 from .tensor import Tensor, concatenate, cross_entropy, linear, stack, where
 from .value import Value, dot, values
 
 __all__ = [
+    "BackwardStep",
+    "Explanation",
     "GradcheckError",
+    "backward_steps",
+    "draw_graph",
+    "explain",
+    "renderer_info",
     "Tensor",
     "concatenate",
     "cross_entropy",
