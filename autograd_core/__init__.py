@@ -8,6 +8,7 @@
 8.0
 """
 
+from .counting import count_backward_ops, count_ops
 from .drawing import draw_graph
 from .engine import (
     detect_anomaly,
@@ -20,6 +21,7 @@ from .engine import (
     topological_order,
 )
 from .explain import BackwardStep, Explanation, backward_steps, explain
+from .forward import Dual, forward_jacobian, jvp
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
 from .render import renderer_info
 from .tensor import Tensor, concatenate, cross_entropy, linear, stack, where
@@ -27,6 +29,11 @@ from .value import Value, dot, values
 
 __all__ = [
     "BackwardStep",
+    "Dual",
+    "count_backward_ops",
+    "count_ops",
+    "forward_jacobian",
+    "jvp",
     "Explanation",
     "GradcheckError",
     "backward_steps",
