@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 from numbers import Real
 
+from .value import ScalarComposites
+
 Number = int | float
 
 
@@ -61,10 +63,13 @@ def _power_slope(base: float, exponent: float) -> float:
     return exponent * _power(base, exponent - 1)
 
 
-class Dual:
+class Dual(ScalarComposites):
     """A scalar with a tangent: ``primal`` is the value, ``tangent`` its directional derivative."""
 
     __slots__ = ("primal", "tangent")
+
+    def _lift(self, x: object, op: str) -> Dual:
+        return _as_dual(x, op)
 
     def __init__(self, primal: Number, tangent: Number = 0.0) -> None:
         if isinstance(primal, Dual):
@@ -120,24 +125,6 @@ class Dual:
         return Dual(-self.primal,
                     -self.tangent)
 
-    def __sub__(self, other: DualOperand) -> Dual:
-        return self + (-_as_dual(other, "-"))
-
-    def __radd__(self, other: Number) -> Dual:
-        return self + other
-
-    def __rsub__(self, other: Number) -> Dual:
-        return _as_dual(other, "-") + (-self)
-
-    def __rmul__(self, other: Number) -> Dual:
-        return self * other
-
-    def __rtruediv__(self, other: Number) -> Dual:
-        return _as_dual(other, "/") / self
-
-    def __rpow__(self, base: Number) -> Dual:
-        return _as_dual(base, "**") ** self
-
     # ---- elementary functions ----------------------------------------------------------
 
     def exp(self) -> Dual:
@@ -184,9 +171,6 @@ class Dual:
         x = self.primal
         return Dual(abs(x),
                     (1.0 if x > 0 else -1.0 if x < 0 else 0.0) * self.tangent)
-
-    def __abs__(self) -> Dual:
-        return self.abs()
 
     # ---- activation functions ----------------------------------------------------------
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
+from typing import Any
 
 from . import engine
 from .engine import Node
@@ -83,7 +84,39 @@ def _power_slope(base: float, exponent: float) -> float:
     return exponent * _power(base, exponent - 1, "**")
 
 
-class Value(Node):
+class ScalarComposites:
+    """The operators built from the primitives ``+ * / **`` and unary minus, shared by the
+    scalar node types (``Value``, and forward mode's ``Dual``); ``_lift`` turns a number into
+    the type's constant."""
+
+    __slots__ = ()
+
+    def _lift(self, x: object, op: str) -> Any:
+        raise NotImplementedError
+
+    def __sub__(self, other: Any) -> Any:
+        return self + (-self._lift(other, "-"))  # type: ignore[operator]
+
+    def __radd__(self, other: Number) -> Any:
+        return self + other  # type: ignore[operator]
+
+    def __rsub__(self, other: Number) -> Any:
+        return self._lift(other, "-") + (-self)  # type: ignore[operator]
+
+    def __rmul__(self, other: Number) -> Any:
+        return self * other  # type: ignore[operator]
+
+    def __rtruediv__(self, other: Number) -> Any:
+        return self._lift(other, "/") / self
+
+    def __rpow__(self, base: Number) -> Any:
+        return self._lift(base, "**") ** self
+
+    def __abs__(self) -> Any:
+        return self.abs()  # type: ignore[attr-defined]
+
+
+class Value(ScalarComposites, Node):
     """A scalar in a computation graph: ``data`` (float), ``grad`` (float, dL/d this value)."""
 
     __slots__ = ("_local_grads", "label")
@@ -101,6 +134,9 @@ class Value(Node):
 
     def _parent_grads(self, upstream: float) -> list[float]:
         return [upstream * local for local in self._local_grads]
+
+    def _lift(self, x: object, op: str) -> Value:
+        return _as_value(x, op)
 
     def _accumulate(self, gradient: float, shared: bool) -> None:
         self.grad += gradient
@@ -151,28 +187,8 @@ class Value(Node):
         log_slope = out * math.log(base) if base > 0 else 0.0
         return _record(out, "**", (self, exponent), (_power_slope(base, p), log_slope))
 
-    # ---- arithmetic: composites and reflected forms ------------------------------------
-
     def __neg__(self) -> Value:
         return self * -1.0
-
-    def __sub__(self, other: Operand) -> Value:
-        return self + (-_as_value(other, "-"))
-
-    def __radd__(self, other: Number) -> Value:
-        return self + other
-
-    def __rsub__(self, other: Number) -> Value:
-        return _as_value(other, "-") + (-self)
-
-    def __rmul__(self, other: Number) -> Value:
-        return self * other
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _as_value(other, "/") / self
-
-    def __rpow__(self, base: Number) -> Value:
-        return _as_value(base, "**") ** self
 
     # ---- elementary functions ----------------------------------------------------------
 
@@ -214,9 +230,6 @@ class Value(Node):
         """d/dx |x| = sign(x), with sign(0) = 0"""
         x = self.data
         return _record(abs(x), "abs", (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,))
-
-    def __abs__(self) -> Value:
-        return self.abs()
 
     # ---- activation functions ----------------------------------------------------------
 
