@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from numbers import Real
 
-from .value import ScalarComposites
+from .value import ScalarComposites, _exp, _power, _power_slope
 
 Number = int | float
 
@@ -30,37 +30,6 @@ def _real(x: object, where: str) -> float:
 def _as_dual(x: object, op: str) -> Dual:
     """A number becomes a constant: its tangent is zero."""
     return x if isinstance(x, Dual) else Dual(_real(x, op), 0.0)
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:  # IEEE: too large becomes inf, as in Value
-        return math.inf
-
-
-def _power(base: float, exponent: float) -> float:
-    """``base ** exponent`` over the reals, or a ``ValueError`` outside its domain."""
-    if base < 0 and not float(exponent).is_integer():
-        raise ValueError(f"Dual **: negative base {base!r} to the non-integer power "
-                         f"{exponent!r} is not a real number")
-    if base == 0 and exponent < 0:
-        raise ValueError(f"Dual **: 0.0 to the negative power {exponent!r} is undefined "
-                         "(division by zero)")
-    try:
-        return float(base ** exponent)
-    except OverflowError:
-        odd_integer = float(exponent).is_integer() and int(exponent) % 2 == 1
-        return -math.inf if base < 0 and odd_integer else math.inf
-
-
-def _power_slope(base: float, exponent: float) -> float:
-    """d/dbase base**p = p base**(p-1), with 0**p handled as PyTorch (and Value) do."""
-    if exponent == 0:
-        return 0.0
-    if base == 0 and exponent < 1:
-        return math.inf
-    return exponent * _power(base, exponent - 1)
 
 
 class Dual(ScalarComposites):
@@ -107,13 +76,13 @@ class Dual(ScalarComposites):
         """d(x^p) = p x^(p-1) dx; for a Dual exponent also + x^y ln x dy"""
         if not isinstance(exponent, Dual):
             p = _real(exponent, "**")
-            return Dual(_power(self.primal, p),
+            return Dual(_power(self.primal, p, "Dual **"),
                         _power_slope(self.primal, p) * self.tangent)
         base, p = self.primal, exponent.primal
         if base < 0 or (base == 0 and p <= 0):
             raise ValueError(f"Dual **: a Dual exponent needs a positive base (d/dy x^y = "
                              f"x^y ln x), got base {base!r} and exponent {p!r}")
-        out = _power(base, p)
+        out = _power(base, p, "Dual **")
         log_slope = out * math.log(base) if base > 0 else 0.0  # 0^y: Value's convention
         return Dual(out,
                     _power_slope(base, p) * self.tangent + log_slope * exponent.tangent)

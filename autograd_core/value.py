@@ -60,13 +60,14 @@ def _exp(x: float) -> float:
         return math.inf
 
 
-def _power(base: float, exponent: float, op: str) -> float:
-    """``base ** exponent`` over the reals, or a ``ValueError`` outside its domain."""
+def _power(base: float, exponent: float, where: str = "Value **") -> float:
+    """``base ** exponent`` over the reals, or a ``ValueError`` (naming ``where``) outside
+    its domain. Shared by the scalar node types."""
     if base < 0 and not float(exponent).is_integer():
-        raise ValueError(f"Value {op}: negative base {base!r} to the non-integer power "
+        raise ValueError(f"{where}: negative base {base!r} to the non-integer power "
                          f"{exponent!r} is not a real number")
     if base == 0 and exponent < 0:
-        raise ValueError(f"Value {op}: 0.0 to the negative power {exponent!r} is undefined "
+        raise ValueError(f"{where}: 0.0 to the negative power {exponent!r} is undefined "
                          "(division by zero)")
     try:
         return float(base ** exponent)
@@ -81,7 +82,7 @@ def _power_slope(base: float, exponent: float) -> float:
         return 0.0
     if base == 0 and exponent < 1:
         return math.inf
-    return exponent * _power(base, exponent - 1, "**")
+    return exponent * _power(base, exponent - 1)
 
 
 class ScalarComposites:
@@ -177,13 +178,13 @@ class Value(ScalarComposites, Node):
         """d(x^p)/dx = p x^(p-1); for a Value exponent also d(x^y)/dy = x^y ln x"""
         if not isinstance(exponent, Value):
             p = _real(exponent, "**")
-            out = _power(self.data, p, "**")
+            out = _power(self.data, p)
             return _record(out, f"**{exponent}", (self,), (_power_slope(self.data, p),))
         base, p = self.data, exponent.data
         if base < 0 or (base == 0 and p <= 0):
             raise ValueError(f"Value **: a Value exponent needs a positive base (d/dy x^y = "
                              f"x^y ln x), got base {base!r} and exponent {p!r}")
-        out = _power(base, p, "**")
+        out = _power(base, p)
         log_slope = out * math.log(base) if base > 0 else 0.0
         return _record(out, "**", (self, exponent), (_power_slope(base, p), log_slope))
 
