@@ -130,29 +130,65 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def backward(root: Node, gradient: Any) -> None:
-    """Propagate ``gradient`` (dL/droot) from ``root`` to every node it depends on."""
+def _chain_rule(root: Node, gradient: Any) -> Iterator[tuple[Node, Any]]:
+    """Yield (node, dL/dnode) from ``root`` down to the leaves, each node once all of its
+    gradient has arrived, passing it on to the node's parents right after the yield."""
+    grads = {root: gradient}
+    for node in reversed(topological_order(root)):
+        upstream = grads.pop(node)
+        yield node, upstream
+        if not node._parents:
+            continue
+        for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
+            earlier = grads.get(parent)
+            grads[parent] = contribution if earlier is None else earlier + contribution
+
+
+@contextmanager
+def _backward_pass(create_graph: bool) -> Iterator[None]:
+    """The conditions a pass runs in: with ``create_graph`` the gradients are computed by
+    recorded ops, so the graph of the gradient exists and can itself be differentiated."""
     # The pass allocates many short-lived containers while millions of nodes may be alive;
     # Python's cyclic GC would rescan those nodes again and again, so it waits till the end.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        grads = {root: gradient}
+        if create_graph:
+            with enable_grad():
+                yield
+        else:
+            yield
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def backward(root: Node, gradient: Any, create_graph: bool = False) -> None:
+    """Propagate ``gradient`` (dL/droot) from ``root`` to every node it depends on.
+
+    On the fast path (``create_graph=False``) ``gradient`` is a raw number or array and every
+    gradient is one too. With ``create_graph=True`` it is a node, and so is every gradient.
+    """
+    with _backward_pass(create_graph):
         # Arrays someone else can still reach: the seed, every interior node's gradient (kept on
         # node.grad, and passed through unchanged by ops such as +), and what leaves received.
         # A leaf may take any other gradient as its own instead of copying it.
         reachable = {id(gradient)}
-        for node in reversed(topological_order(root)):
-            upstream = grads.pop(node)
-            if not node._parents:
+        for node, upstream in _chain_rule(root, gradient):
+            if node._parents:
+                node.grad = upstream
+            else:
                 node._accumulate(upstream, id(upstream) in reachable)
-                reachable.add(id(upstream))
-                continue
-            node.grad = upstream
             reachable.add(id(upstream))
-            for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
-                earlier = grads.get(parent)
-                grads[parent] = contribution if earlier is None else earlier + contribution
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+
+
+def gradients(root: Node, inputs: Sequence[Node], gradient: Any,
+              create_graph: bool = False) -> list[Any]:
+    """d(root)/d(input) contracted with ``gradient``, for each input (``None`` where root does
+    not depend on it), leaving every node's ``.grad`` untouched (PyTorch's autograd.grad)."""
+    wanted = {node: None for node in inputs}
+    with _backward_pass(create_graph):
+        for node, upstream in _chain_rule(root, gradient):
+            if node in wanted:
+                wanted[node] = upstream
+    return [wanted[node] for node in inputs]
