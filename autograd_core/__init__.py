@@ -21,7 +21,8 @@ from .engine import (
     topological_order,
 )
 from .explain import BackwardStep, Explanation, backward_steps, explain
-from .forward import Dual, forward_jacobian, jvp
+from .forward import Dual, forward_jacobian
+from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
 from .render import renderer_info
 from .tensor import Tensor, concatenate, cross_entropy, linear, stack, where
@@ -33,7 +34,13 @@ __all__ = [
     "count_backward_ops",
     "count_ops",
     "forward_jacobian",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
     "jvp",
+    "value_and_grad",
+    "vjp",
     "Explanation",
     "GradcheckError",
     "backward_steps",

@@ -1,9 +1,12 @@
 """``Value``: a scalar node, micrograd-compatible, with each op's derivative beside its rule.
 
-Every operation computes its result and, on the line below, its local derivatives
-d(out)/d(input) for each input. ``backward`` multiplies them by the upstream
-gradient (see ``engine.py``). Derivative conventions follow PyTorch:
-relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = alpha.
+Every operation computes its result and, on the line below, a function giving its local
+derivatives d(out)/d(input) from the inputs and the output. That function is written once,
+with operators and the small helpers below that work on floats and on Values alike: the
+forward pass calls it with floats (the numbers ``backward`` multiplies by the upstream
+gradient, see ``engine.py``), and ``backward(create_graph=True)`` calls it with the nodes
+themselves, so that the gradient is a graph too and can be differentiated again.
+Derivative conventions follow PyTorch: relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = alpha.
 
 Numbers: NaN and infinity propagate as IEEE 754 prescribes (as in PyTorch);
 results too large for a float become +-inf instead of raising; a finite input
@@ -15,7 +18,7 @@ or ``ZeroDivisionError`` naming the op and the value.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import Any
 
@@ -36,9 +39,16 @@ def _as_value(x: object, op: str) -> Value:
     return x if isinstance(x, Value) else Value(_real(x, op))
 
 
-def _record(data: float, op: str, parents: tuple[Value, ...],
-            local_grads: tuple[float, ...]) -> Value:
-    """Make an op's output node; under ``no_grad`` it keeps no parents."""
+Scalar = Any  # a float on the fast path, a Value when the gradient's graph is being built
+Derivative = Callable[..., tuple[Scalar, ...]]
+
+
+def _record(data: float, op: str, parents: tuple[Value, ...], derivative: Derivative) -> Value:
+    """Make an op's output node; under ``no_grad`` it keeps no parents.
+
+    ``derivative(*parents, out)`` gives d(out)/d(parent) for each parent; it is evaluated on
+    the floats now, and on the nodes again if a ``create_graph`` pass needs them.
+    """
     out = Value.__new__(Value)
     out.data = data
     out.grad = 0.0
@@ -46,18 +56,60 @@ def _record(data: float, op: str, parents: tuple[Value, ...],
     out._op = op
     if engine._grad_enabled:
         out._parents = parents
-        out._local_grads = local_grads
+        out._derivative = derivative
+        out._local_grads = derivative(*[parent.data for parent in parents], data)
     else:
         out._parents = ()
+        out._derivative = _no_inputs
         out._local_grads = ()
     return out
 
 
-def _exp(x: float) -> float:
+def _no_inputs(out: Scalar) -> tuple[Scalar, ...]:
+    return ()
+
+
+# ---- functions of floats or Values, for derivatives written once for both ----------------------
+
+
+def _data(x: Scalar) -> float:
+    """The number behind a float or a Value (branches and masks need numbers, not nodes)."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _exp(x: Scalar) -> Scalar:
+    if isinstance(x, Value):
+        return x.exp()
     try:
         return math.exp(x)
     except OverflowError:  # IEEE: too large becomes inf
         return math.inf
+
+
+def _log(x: Scalar) -> Scalar:
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _sin(x: Scalar) -> Scalar:
+    if isinstance(x, Value):
+        return x.sin()
+    return math.nan if math.isinf(x) else math.sin(x)  # math.sin raises at inf; IEEE says NaN
+
+
+def _cos(x: Scalar) -> Scalar:
+    if isinstance(x, Value):
+        return x.cos()
+    return math.nan if math.isinf(x) else math.cos(x)
+
+
+def _sigmoid(x: Scalar) -> Scalar:
+    """1 / (1 + e^-x), computed so that no exponential can overflow."""
+    if isinstance(x, Value):
+        return x.sigmoid()
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # e^x cannot overflow here, whereas e^-x could
+    return e / (1.0 + e)
 
 
 def _power(base: float, exponent: float, where: str = "Value **") -> float:
@@ -76,12 +128,16 @@ def _power(base: float, exponent: float, where: str = "Value **") -> float:
         return -math.inf if base < 0 and odd_integer else math.inf
 
 
-def _power_slope(base: float, exponent: float) -> float:
+def _power_slope(base: Scalar, exponent: Scalar) -> Scalar:
     """d/dbase base**exponent = exponent * base**(exponent - 1), with 0**p handled as PyTorch."""
-    if exponent == 0:
+    if isinstance(exponent, Value) and _data(base) > 0:
+        return exponent * base ** (exponent - 1)  # a function of the exponent even where it is 0
+    if _data(exponent) == 0:
         return 0.0
-    if base == 0 and exponent < 1:
+    if _data(base) == 0 and _data(exponent) < 1:
         return math.inf
+    if isinstance(base, Value) or isinstance(exponent, Value):
+        return exponent * base ** (exponent - 1)
     return exponent * _power(base, exponent - 1)
 
 
@@ -120,7 +176,7 @@ class ScalarComposites:
 class Value(ScalarComposites, Node):
     """A scalar in a computation graph: ``data`` (float), ``grad`` (float, dL/d this value)."""
 
-    __slots__ = ("_local_grads", "label")
+    __slots__ = ("_derivative", "_local_grads", "label")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if isinstance(data, Value):
@@ -131,9 +187,12 @@ class Value(ScalarComposites, Node):
         self.label = label
         self._op = ""
         self._parents: tuple[Value, ...] = ()
+        self._derivative: Derivative = _no_inputs
         self._local_grads: tuple[float, ...] = ()
 
-    def _parent_grads(self, upstream: float) -> list[float]:
+    def _parent_grads(self, upstream: float | Value) -> list[float | Value]:
+        if isinstance(upstream, Value):  # create_graph: the local derivatives become nodes too
+            return [upstream * local for local in self._derivative(*self._parents, self)]
         return [upstream * local for local in self._local_grads]
 
     def _lift(self, x: object, op: str) -> Value:
@@ -147,9 +206,14 @@ class Value(ScalarComposites, Node):
         """The parents as a set (micrograd's name, used by its graph-drawing code)."""
         return set(self._parents)
 
-    def backward(self, grad: float = 1.0) -> None:
-        """Backpropagate from this value: every leaf it depends on gains d(self)/d(leaf) * grad."""
-        engine.backward(self, _real(grad, "backward"))
+    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
+        """Backpropagate from this value: every leaf it depends on gains d(self)/d(leaf) * grad.
+
+        With ``create_graph=True`` the gradients are Values with a graph of their own (leaves'
+        ``grad`` become Values), so they can be differentiated again: grad of grad.
+        """
+        seed = _real(grad, "backward")
+        engine.backward(self, Value(seed) if create_graph else seed, create_graph)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -159,34 +223,35 @@ class Value(ScalarComposites, Node):
     def __add__(self, other: Operand) -> Value:
         """d(a+b)/da = 1, d(a+b)/db = 1"""
         other = _as_value(other, "+")
-        return _record(self.data + other.data, "+", (self, other), (1.0, 1.0))
+        return _record(self.data + other.data, "+", (self, other),
+                       lambda a, b, out: (1.0, 1.0))
 
     def __mul__(self, other: Operand) -> Value:
         """d(ab)/da = b, d(ab)/db = a"""
         other = _as_value(other, "*")
-        return _record(self.data * other.data, "*", (self, other), (other.data, self.data))
+        return _record(self.data * other.data, "*", (self, other),
+                       lambda a, b, out: (b, a))
 
     def __truediv__(self, other: Operand) -> Value:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
         other = _as_value(other, "/")
         if other.data == 0:
             raise ZeroDivisionError(f"Value /: division of {self.data!r} by zero")
-        quotient = self.data / other.data
-        return _record(quotient, "/", (self, other), (1.0 / other.data, -quotient / other.data))
+        return _record(self.data / other.data, "/", (self, other),
+                       lambda a, b, out: (1.0 / b, -out / b))
 
     def __pow__(self, exponent: Operand) -> Value:
         """d(x^p)/dx = p x^(p-1); for a Value exponent also d(x^y)/dy = x^y ln x"""
         if not isinstance(exponent, Value):
             p = _real(exponent, "**")
-            out = _power(self.data, p)
-            return _record(out, f"**{exponent}", (self,), (_power_slope(self.data, p),))
+            return _record(_power(self.data, p), f"**{exponent}", (self,),
+                           lambda x, out: (_power_slope(x, p),))
         base, p = self.data, exponent.data
         if base < 0 or (base == 0 and p <= 0):
             raise ValueError(f"Value **: a Value exponent needs a positive base (d/dy x^y = "
                              f"x^y ln x), got base {base!r} and exponent {p!r}")
-        out = _power(base, p)
-        log_slope = out * math.log(base) if base > 0 else 0.0
-        return _record(out, "**", (self, exponent), (_power_slope(base, p), log_slope))
+        return _record(_power(base, p), "**", (self, exponent), lambda x, y, out: (
+            _power_slope(x, y), out * _log(x) if _data(x) > 0 else 0.0))
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -195,88 +260,75 @@ class Value(ScalarComposites, Node):
 
     def exp(self) -> Value:
         """d/dx e^x = e^x"""
-        out = _exp(self.data)
-        return _record(out, "exp", (self,), (out,))
+        return _record(_exp(self.data), "exp", (self,), lambda x, out: (out,))
 
     def log(self) -> Value:
         """d/dx ln x = 1/x  (x > 0)"""
         x = self.data
         if x <= 0:
             raise ValueError(f"Value.log: the logarithm needs x > 0, got {x!r}")
-        return _record(math.log(x), "log", (self,), (1.0 / x,))
+        return _record(math.log(x), "log", (self,), lambda x, out: (1.0 / x,))
 
     def sqrt(self) -> Value:
         """d/dx sqrt(x) = 1 / (2 sqrt(x))  (x >= 0; +inf at 0)"""
         x = self.data
         if x < 0:
             raise ValueError(f"Value.sqrt: the square root needs x >= 0, got {x!r}")
-        out = math.sqrt(x)
-        return _record(out, "sqrt", (self,), (0.5 / out if out else math.inf,))
+        return _record(math.sqrt(x), "sqrt", (self,),
+                       lambda x, out: (0.5 / out if _data(out) else math.inf,))
 
     def sin(self) -> Value:
         """d/dx sin x = cos x"""
-        x = self.data
-        if math.isinf(x):  # math.sin raises here; IEEE says NaN
-            return _record(math.nan, "sin", (self,), (math.nan,))
-        return _record(math.sin(x), "sin", (self,), (math.cos(x),))
+        return _record(_sin(self.data), "sin", (self,), lambda x, out: (_cos(x),))
 
     def cos(self) -> Value:
         """d/dx cos x = -sin x"""
-        x = self.data
-        if math.isinf(x):
-            return _record(math.nan, "cos", (self,), (math.nan,))
-        return _record(math.cos(x), "cos", (self,), (-math.sin(x),))
+        return _record(_cos(self.data), "cos", (self,), lambda x, out: (-_sin(x),))
 
     def abs(self) -> Value:
         """d/dx |x| = sign(x), with sign(0) = 0"""
         x = self.data
-        return _record(abs(x), "abs", (self,), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,))
+        sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+        return _record(abs(x), "abs", (self,), lambda x, out: (sign,))
 
     # ---- activation functions ----------------------------------------------------------
 
     def tanh(self) -> Value:
         """d/dx tanh x = 1 - tanh^2 x  (math.tanh saturates to exactly +-1, never overflows)"""
-        t = math.tanh(self.data)
-        return _record(t, "tanh", (self,), (1.0 - t * t,))
+        return _record(math.tanh(self.data), "tanh", (self,), lambda x, t: (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """d/dx s(x) = s(x) (1 - s(x)), with s(x) = 1 / (1 + e^-x)"""
-        x = self.data
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # e^x cannot overflow here, whereas e^-x could
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _record(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return _record(_sigmoid(self.data), "sigmoid", (self,),
+                       lambda x, s: (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """d/dx max(x, 0) = 1 if x > 0 else 0"""
         x = self.data
         out = 0.0 if x <= 0 else x  # NaN fails `x <= 0` and so propagates
-        return _record(out, "ReLU", (self,), (1.0 if x > 0 else 0.0,))
+        slope = 1.0 if x > 0 else 0.0
+        return _record(out, "ReLU", (self,), lambda x, out: (slope,))
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """d/dx = 1 if x > 0 else alpha"""
         x = self.data
         if x > 0:
-            return _record(x, "leaky_relu", (self,), (1.0,))
-        return _record(alpha * x, "leaky_relu", (self,), (alpha,))
+            return _record(x, "leaky_relu", (self,), lambda x, out: (1.0,))
+        return _record(alpha * x, "leaky_relu", (self,), lambda x, out: (alpha,))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """elu(x) = x if x > 0 else alpha (e^x - 1);  d/dx = 1 if x > 0 else alpha e^x"""
         x = self.data
         if x > 0:
-            return _record(x, "elu", (self,), (1.0,))
-        return _record(alpha * math.expm1(x), "elu", (self,), (alpha * math.exp(x),))
+            return _record(x, "elu", (self,), lambda x, out: (1.0,))
+        return _record(alpha * math.expm1(x), "elu", (self,), lambda x, out: (alpha * _exp(x),))
 
     def softplus(self) -> Value:
         """softplus(x) = ln(1 + e^x);  d/dx = sigmoid(x)"""
         x = self.data
-        if x > 0:  # x + ln(1 + e^-x): no overflow, and no jump where a cutoff would switch to x
-            e = math.exp(-x)
-            return _record(x + math.log1p(e), "softplus", (self,), (1.0 / (1.0 + e),))
-        e = math.exp(x)
-        return _record(math.log1p(e), "softplus", (self,), (e / (e + 1.0),))
+        # x + ln(1 + e^-x) for x > 0: no overflow, and no jump where a cutoff would switch to x
+        out = x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+        return _record(out, "softplus", (self,), lambda x, out: (_sigmoid(x),))
 
 
 Operand = Value | int | float
@@ -294,12 +346,12 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0
     w_nodes = [_as_value(w, "dot") for w in weights]
     x_nodes = [_as_value(x, "dot") for x in inputs]
     b_node = _as_value(bias, "dot")
-    w_data = [w.data for w in w_nodes]
-    x_data = [x.data for x in x_nodes]
     total = b_node.data
-    for w, x in zip(w_data, x_data):
-        total += w * x
-    return _record(total, "dot", (*w_nodes, *x_nodes, b_node), (*x_data, *w_data, 1.0))
+    for w, x in zip(w_nodes, x_nodes):
+        total += w.data * x.data
+    n = len(w_nodes)
+    return _record(total, "dot", (*w_nodes, *x_nodes, b_node),
+                   lambda *wxb: (*wxb[n:2 * n], *wxb[:n], 1.0))
 
 
 def values(numbers: Iterable[Number]) -> list[Value]:

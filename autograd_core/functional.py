@@ -1,0 +1,329 @@
+"""Derivatives as functions: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``, ``hvp``,
+``vjp`` and ``jvp``, in the style of JAX's transforms.
+
+``grad(f)`` is a new function that returns df/dx. Called with Python floats, ``f`` receives
+``Value``s and the derivatives come back as floats; called with numpy arrays, ``f`` receives
+``Tensor``s (``requires_grad=True``) and the derivatives come back as arrays. Arguments not
+named in ``argnums`` reach ``f`` unchanged.
+
+Transforms nest: when the arguments are themselves nodes (a transform called inside another
+one, as in ``grad(grad(f))`` or ``hessian``), the pass runs with ``create_graph=True`` and the
+derivatives are returned as nodes, so that the outer transform can differentiate them again.
+A function that closes over an outer transform's variable must take it as an argument instead:
+a transform called with plain numbers returns plain numbers, cut from any outer graph.
+
+Unused inputs: if ``f``'s result does not depend on an input at all, its derivative is zero
+(a float 0.0 or an array of zeros of the input's shape), as in JAX and PyTorch's
+``materialize_grads``, rather than ``None``; "not recorded" and "zero" mean the same thing for
+a function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from . import engine, forward
+from .engine import Node
+from .tensor import Tensor, stack
+from .value import Value
+
+ArgNums = int | Sequence[int]
+SCALAR, ARRAY = "float", "array"
+
+
+# ---- inputs: plain numbers become fresh leaves; nodes are wrapped so that they nest ------------
+
+
+def _kind(x: Any, where: str) -> str:
+    """Whether ``x`` is differentiated as a scalar (``Value``) or an array (``Tensor``)."""
+    if isinstance(x, Value) or (isinstance(x, Real) and not isinstance(x, bool)):
+        return SCALAR
+    if isinstance(x, (Tensor, np.ndarray, list, tuple)):
+        return ARRAY
+    raise TypeError(f"{where}: can differentiate with respect to floats, numpy arrays, Values "
+                    f"or Tensors, got {type(x).__name__}")
+
+
+def _is_node(x: Any) -> bool:
+    return isinstance(x, Value) or (isinstance(x, Tensor) and x.requires_grad)
+
+
+def _fresh_input(x: Any, kind: str) -> Node:
+    """A new node standing for ``x``: a leaf for a number, an identity of a node (so that a
+    nested transform differentiates with respect to its own argument, not the outer one's)."""
+    if _is_node(x):
+        return x + 0.0
+    if kind == SCALAR:
+        return Value(float(x))
+    return Tensor(x.data if isinstance(x, Tensor) else x, requires_grad=True)
+
+
+def _check_argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
+    numbers = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not numbers or not all(isinstance(i, int) and not isinstance(i, bool) for i in numbers):
+        raise TypeError(f"{where}: argnums must be an int or a non-empty tuple of ints, "
+                        f"got {argnums!r}")
+    for i in numbers:
+        if not -count <= i < count:
+            raise ValueError(f"{where}: argnums {i} is out of range for a call with "
+                             f"{count} positional argument(s)")
+    return tuple(i % count for i in numbers)
+
+
+class _Call:
+    """One evaluation of ``f`` on fresh input nodes, with what is needed to read its result."""
+
+    def __init__(self, f: Callable[..., Any], args: tuple[Any, ...], argnums: ArgNums,
+                 where: str) -> None:
+        self.where = where
+        positions = _check_argnums(argnums, len(args), where)
+        kinds = {_kind(args[i], where) for i in positions}
+        if len(kinds) > 1:
+            raise TypeError(f"{where}: the differentiated arguments mix floats and arrays; "
+                            "Values and Tensors cannot meet in one graph")
+        self.kind = kinds.pop()
+        self.nested = any(_is_node(args[i]) for i in positions)
+        # A transform records its own graph even inside no_grad (as torch.func does): without
+        # the graph there would be nothing to differentiate.
+        with engine.enable_grad():
+            self.inputs = [_fresh_input(args[i], self.kind) for i in positions]
+            call_args = list(args)
+            for i, node in zip(positions, self.inputs):
+                call_args[i] = node
+            self.output = f(*call_args)
+
+    def pullback(self, output: Any, cotangent: Any, keep_graph: bool = False) -> list[Any]:
+        """d<output, cotangent>/d(input) for every input; zeros for inputs the output does not
+        depend on. The results are nodes (with their graph) when nested or ``keep_graph``."""
+        create_graph = self.nested or keep_graph
+        if isinstance(output, Node) and output._parents or output in self.inputs:
+            seed = Value(cotangent) if isinstance(output, Value) else Tensor(cotangent)
+            grads = engine.gradients(output, self.inputs, seed if create_graph else cotangent,
+                                     create_graph=create_graph)
+        else:  # a constant: nothing was recorded, so every derivative is zero
+            grads = [None] * len(self.inputs)
+        return [self._finish(g, x, create_graph) for g, x in zip(grads, self.inputs)]
+
+    def _finish(self, gradient: Any, x: Node, as_node: bool) -> Any:
+        """A gradient as the caller wants it: a node, or else a float or an array."""
+        if gradient is None:
+            zero = 0.0 if self.kind == SCALAR else np.zeros_like(x.data)
+            return zero if not as_node else Value(zero) if self.kind == SCALAR else Tensor(zero)
+        if as_node:
+            return gradient
+        return float(gradient) if self.kind == SCALAR else np.array(gradient, dtype=x.data.dtype)
+
+    def raw(self, output: Any) -> Any:
+        """An output as the caller wants it: the node itself when nested, else its data."""
+        if self.nested or not isinstance(output, Node):
+            return output
+        return output.data if isinstance(output, Value) else output.data.copy()
+
+    def scalar_output(self, hint: str) -> Any:
+        """The output, checked to be a single number."""
+        out = self.output
+        if isinstance(out, Value) or (isinstance(out, Real) and not isinstance(out, bool)):
+            if isinstance(out, Real) and self.kind == ARRAY:
+                return Tensor(np.asarray(float(out)))
+            return out if isinstance(out, Value) else Value(float(out))
+        if isinstance(out, Tensor):
+            if out.size != 1:
+                raise ValueError(f"{self.where}: f must return a scalar, got a tensor of shape "
+                                 f"{out.shape}; {hint}")
+            return out
+        raise TypeError(f"{self.where}: f must return a scalar (a Value, a one-element Tensor "
+                        f"or a number), got {type(out).__name__}; {hint}")
+
+    def one_seed(self, output: Any) -> Any:
+        return 1.0 if isinstance(output, Value) else np.ones(output.shape, output.dtype)
+
+    def pick(self, per_input: list[Any], argnums: ArgNums) -> Any:
+        """One result per input, unwrapped when a single argnum (an int) was asked for."""
+        return per_input[0] if isinstance(argnums, int) else tuple(per_input)
+
+
+# ---- reverse mode --------------------------------------------------------------------------
+
+
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+    """A function returning (f(*args), df/d args[argnums]).
+
+    ``f`` must return a scalar. With a tuple ``argnums`` the gradient is a tuple, one entry
+    per argument.
+    """
+    def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
+        call = _Call(f, args, argnums, "grad")
+        out = call.scalar_output("for a vector-valued f use jacobian(f)")
+        grads = call.pullback(out, call.one_seed(out))
+        return call.raw(out), call.pick(grads, argnums)
+    return value_and_grad_f
+
+
+def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function returning df/d args[argnums] (f scalar-valued): grad(f)(x) = f'(x).
+
+    ``grad(grad(f))(x)`` is f''(x): each level differentiates the one inside it.
+    """
+    value_and_grad_f = value_and_grad(f, argnums)
+
+    def grad_f(*args: Any) -> Any:
+        return value_and_grad_f(*args)[1]
+    return grad_f
+
+
+def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function returning J[i][j] = d f_i / d x_j, built row by row (one reverse pass per
+    output element).
+
+    Floats: a scalar f gives what ``grad`` gives; a sequence of m outputs gives a tuple of m
+    rows. Arrays: a Tensor output of shape S and an input of shape X give an array of shape
+    S + X; with a tuple of outputs or a tuple ``argnums``, tuples of those (outputs outside).
+    """
+    def jacobian_f(*args: Any) -> Any:
+        call = _Call(f, args, argnums, "jacobian")
+        outputs = call.output
+        if isinstance(outputs, (list, tuple)):
+            return tuple(_jacobian_rows(call, out, argnums) for out in outputs)
+        return _jacobian_rows(call, outputs, argnums)
+    return jacobian_f
+
+
+def _jacobian_rows(call: _Call, out: Any, argnums: ArgNums) -> Any:
+    if call.kind == SCALAR:
+        if not isinstance(out, Value | Real) or isinstance(out, bool):
+            raise TypeError(f"jacobian: with float inputs f must return Values or numbers, "
+                            f"got {type(out).__name__}")
+        node = out if isinstance(out, Value) else Value(float(out))
+        return call.pick(call.pullback(node, 1.0), argnums)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"jacobian: with array inputs f must return Tensors, got "
+                        f"{type(out).__name__}")
+    per_input: list[list[Any]] = [[] for _ in call.inputs]
+    for k in range(out.size):  # row k: the pullback of the k-th unit vector
+        unit = np.zeros(out.size, dtype=out.dtype)
+        unit[k] = 1.0
+        for rows, row in zip(per_input, call.pullback(out, unit.reshape(out.shape))):
+            rows.append(row)
+    blocks = [_stack_rows(rows, out.shape, x.shape, call.nested)
+              for rows, x in zip(per_input, call.inputs)]
+    return call.pick(blocks, argnums)
+
+
+def _stack_rows(rows: list[Any], out_shape: tuple[int, ...], in_shape: tuple[int, ...],
+                nested: bool) -> Any:
+    shape = out_shape + in_shape
+    if not rows:  # an empty output
+        return Tensor(np.zeros(shape)) if nested else np.zeros(shape)
+    if nested:
+        return stack(rows).reshape(shape)
+    return np.stack(rows).reshape(shape)
+
+
+def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function returning H[i][j] = d^2 f / dx_i dx_j (f scalar-valued): the Jacobian of the
+    gradient, computed by differentiating the gradient's own graph.
+
+    A float input gives a float; several float arguments (tuple ``argnums``) a tuple of rows;
+    an array of shape X gives an array of shape X + X.
+    """
+    def gradient(*args: Any) -> Any:
+        call = _Call(f, args, argnums, "hessian")
+        out = call.scalar_output("the Hessian of a vector-valued f is jacobian(jacobian(f))")
+        return call.pick(call.pullback(out, call.one_seed(out)), argnums)
+    return jacobian(gradient, argnums)
+
+
+def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
+    """(f(primals), H v): the Hessian of scalar-valued ``f`` at ``primals`` times ``tangents``
+    without building H, by differentiating <grad f, v> once more (two reverse passes).
+
+    ``primals`` and ``tangents`` are both a float/array, or equally long tuples of them.
+    """
+    single = not isinstance(primals, tuple)
+    xs, vs = ((primals,), (tangents,)) if single else (primals, tangents)
+    if not isinstance(vs, tuple) or len(vs) != len(xs):
+        raise ValueError(f"hvp: primals and tangents must have the same structure, got "
+                         f"{len(xs)} primal(s) and {1 if single else len(tangents)} tangent(s)")
+    call = _Call(f, xs, tuple(range(len(xs))), "hvp")
+    out = call.scalar_output("hvp needs a scalar-valued f")
+    grads = call.pullback(out, call.one_seed(out), keep_graph=True)
+    with engine.enable_grad():  # <grad f, v> is a graph too: the next pass differentiates it
+        directional = None
+        for g, v, x in zip(grads, vs, call.inputs):
+            term = g * _as_number(v) if call.kind == SCALAR else (g * _as_array(v, x)).sum()
+            directional = term if directional is None else directional + term
+    products = call.pullback(directional, call.one_seed(directional))
+    return call.raw(out), products[0] if single else tuple(products)
+
+
+def _as_number(v: Any) -> float:
+    if isinstance(v, Real) and not isinstance(v, bool):
+        return float(v)
+    raise TypeError(f"hvp: tangents for float primals must be numbers, got {type(v).__name__}")
+
+
+def _as_array(v: Any, x: Node) -> np.ndarray:
+    array = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=x.data.dtype)
+    if array.shape != x.shape:
+        raise ValueError(f"hvp: a tangent of shape {array.shape} for a primal of shape "
+                         f"{x.shape}")
+    return array
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple[Any, ...]]]:
+    """(f(*primals), pullback), where pullback(u) = u^T J: the cotangent ``u`` (shaped like f's
+    output, or a tuple for a tuple of outputs) pulled back to one gradient per primal.
+
+    The graph is kept, so the pullback can be called many times (one reverse pass each).
+    """
+    if not primals:
+        raise ValueError("vjp: f needs at least one primal input")
+    call = _Call(f, primals, tuple(range(len(primals))), "vjp")
+    outputs = call.output
+    several = isinstance(outputs, (list, tuple))
+    outs = list(outputs) if several else [outputs]
+
+    def pullback(cotangent: Any) -> tuple[Any, ...]:
+        cotangents = list(cotangent) if several else [cotangent]
+        if len(cotangents) != len(outs):
+            raise ValueError(f"vjp: f returned {len(outs)} outputs but the cotangent has "
+                             f"{len(cotangents)} parts")
+        total: list[Any] | None = None
+        for out, u in zip(outs, cotangents):
+            grads = call.pullback(*_seeded(out, u, call))
+            total = grads if total is None else [a + b for a, b in zip(total, grads)]
+        return tuple(total or ())
+
+    values = [call.raw(out) for out in outs]
+    return (tuple(values) if several else values[0]), pullback
+
+
+def _seeded(out: Any, u: Any, call: _Call) -> tuple[Any, Any]:
+    """An output as a node and its cotangent as a raw number or array of the output's shape."""
+    if call.kind == SCALAR:
+        if not isinstance(u, Real) or isinstance(u, bool):
+            raise TypeError(f"vjp: the cotangent of a scalar output must be a number, got "
+                            f"{type(u).__name__}")
+        return (out if isinstance(out, Value) else Value(float(out))), float(u)
+    node = out if isinstance(out, Tensor) else Tensor(np.asarray(out, dtype=float))
+    seed = np.asarray(u.data if isinstance(u, Tensor) else u, dtype=node.dtype)
+    if seed.shape != node.shape:
+        raise ValueError(f"vjp: the cotangent has shape {seed.shape} but f's output has shape "
+                         f"{node.shape}")
+    return node, seed
+
+
+# ---- forward mode ----------------------------------------------------------------------------
+
+
+def jvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
+    """(f(primals), J(primals) @ tangents) from ONE forward pass that carries tangents along.
+
+    Floats: f receives dual numbers (see ``forward.Dual``); ``primals`` and ``tangents`` are
+    numbers or equally long sequences of numbers.
+    """
+    return forward.jvp(f, primals, tangents)
