@@ -15,6 +15,11 @@ letting stale values from an earlier pass leak into the next one.
 
 ``Value`` (scalars) and ``Tensor`` (arrays) are both ``Node`` subclasses; each
 supplies ``_parent_grads``, the vector-Jacobian product of its own operation.
+
+Higher derivatives come from the same loop: with ``create_graph=True`` the gradients
+are nodes rather than raw numbers, each op computes its vector-Jacobian product with
+recorded ops, and the gradient therefore has a graph of its own to differentiate.
+``gradients`` is the same pass returning d(root)/d(inputs) without touching ``.grad``.
 """
 
 from __future__ import annotations
