@@ -1,10 +1,16 @@
 """``Tensor``: a numpy-array node on the same engine as ``Value``.
 
 Each op computes its result with numpy and records, right beside it, one
-vector-Jacobian product per input: given g = dL/d(out), the function returns
-dL/d(input). Inputs that do not require gradients are not recorded at all.
-Broadcasting is undone on the way back by summing the gradient over the axes
-that numpy stretched (``_unbroadcast``).
+vector-Jacobian product per input: given g = dL/d(out), it returns dL/d(input).
+Inputs that do not require gradients get no VJP call. Broadcasting is undone on the
+way back by summing the gradient over the axes that numpy stretched (``_unbroadcast``).
+
+A VJP is written once, generically: ``vjp(g, *inputs, out)`` uses only operations that
+numpy arrays and Tensors both have (``+ * @ .T .sum .reshape``...) and a few helpers such as
+``_exp`` or ``_where`` that pick numpy for arrays and the Tensor op for Tensors. A plain
+``backward`` calls it with raw arrays (fast); ``backward(create_graph=True)`` calls it with the
+graph's nodes, so the gradient is itself built from recorded ops and can be differentiated
+again, to any order.
 
 Numbers behave as in numpy: NaN and inf propagate (with numpy's warnings). In
 ``detect_anomaly()`` mode an op that turns finite inputs into NaN or inf raises
@@ -23,7 +29,8 @@ from . import engine
 from .engine import Node
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
-VJP = Callable[[np.ndarray], np.ndarray]
+# vjp(g, *inputs, out) -> dL/d(one input); arrays on the fast path, Tensors with create_graph
+VJP = Callable[..., Any]
 Axis = int | tuple[int, ...] | None
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -48,7 +55,60 @@ def _to_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     return array.astype(dtype, copy=False)
 
 
-def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+# ---- generic helpers: one spelling for arrays (numpy) and Tensors (recorded ops) -------------
+# The VJPs below call these where numpy and Tensor spell an operation differently, so that the
+# same VJP computes a plain gradient from arrays and a differentiable one from Tensors.
+
+def _data(x: Any) -> Any:
+    """The raw array behind ``x``: for masks and constant slopes, which have no derivative."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def _sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+
+
+def _cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    return x.sigmoid() if isinstance(x, Tensor) else _sigmoid_array(x)
+
+
+def _softmax(x: Any, axis: int) -> Any:
+    if isinstance(x, Tensor):
+        return x.softmax(axis=axis)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _where(mask: np.ndarray, x: Any, y: Any) -> Any:
+    """x where the (constant) mask holds, else y."""
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return where(mask, x, y)
+    return np.where(mask, x, y)
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` repeated up to ``shape``; for arrays a fresh writable one (the engine's gradients
+    must never be read-only views), which is also cheaper than np.broadcast_to plus a copy."""
+    if isinstance(x, Tensor):
+        return x.broadcast_to(shape)
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
+def _unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``grad`` down to ``shape``: the adjoint of numpy broadcasting."""
     if grad.shape == shape:
         return grad
@@ -61,6 +121,27 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
+def _expand(grad: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+    """Undo a reduction: give the reduced axes back (size 1) and repeat along them."""
+    return _broadcast_to(grad.reshape(kept_shape), shape)
+
+
+def _scatter(values: Any, index: Any, basic: bool, like: Any) -> Any:
+    """Zeros shaped like ``like`` with ``values`` added at ``index``: the adjoint of indexing."""
+    if isinstance(values, Tensor):
+        return values._scatter_add(index, like.shape)
+    return _add_at(np.zeros_like(like), index, basic, values)
+
+
+def _add_at(out: np.ndarray, index: Any, basic: bool, values: np.ndarray) -> np.ndarray:
+    """``out`` (zeros) with ``values`` added in place at ``index``."""
+    if basic:  # each element at most once: plain assignment is faster
+        out[index] = values
+    else:
+        np.add.at(out, index, values)  # unlike out[index] += values, repeated indices add up
+    return out
+
+
 def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     """The shape a reduction over ``axis`` has with keepdims=True."""
     if axis is None:
@@ -69,14 +150,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _expand(grad: np.ndarray, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
-    """Undo a reduction: give the reduced axes back (size 1) and repeat along them."""
-    out = np.empty(shape, dtype=grad.dtype)  # cheaper than np.broadcast_to, and writable
-    out[...] = grad.reshape(kept_shape)
-    return out
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e^-|x| is at most 1, so neither branch can overflow."""
     small = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + small), small / (1 + small))
@@ -98,11 +172,11 @@ def _check_finite(op: str, data: np.ndarray, inputs: Sequence[np.ndarray]) -> No
 class Tensor(Node):
     """An n-dimensional array in a computation graph (float64 unless float32 is asked for)."""
 
-    __slots__ = ("requires_grad", "_vjps")
+    __slots__ = ("requires_grad", "_inputs", "_vjps")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.ones(3) + t is a Tensor
 
     data: np.ndarray
-    grad: np.ndarray | None
+    grad: np.ndarray | Tensor | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = _to_array(data, dtype, "Tensor")
@@ -110,6 +184,7 @@ class Tensor(Node):
         self.requires_grad = bool(requires_grad)
         self._op = ""
         self._parents: tuple[Tensor, ...] = ()
+        self._inputs: tuple[Tensor, ...] = ()
         self._vjps: tuple[VJP, ...] = ()
 
     # ---- graph plumbing -----------------------------------------------------------------
@@ -122,6 +197,7 @@ class Tensor(Node):
         out.grad = None
         out._op = op
         out._parents = ()
+        out._inputs = ()
         out._vjps = ()
         out.requires_grad = False
         return out
@@ -129,7 +205,8 @@ class Tensor(Node):
     @staticmethod
     def _record(data: np.ndarray, op: str, inputs: Sequence[Tensor],
                 vjps: Sequence[VJP]) -> Tensor:
-        """Make an op's output; keep only the inputs (and their VJPs) that need gradients."""
+        """Make an op's output. ``_parents`` (with their VJPs) are the inputs that need
+        gradients; ``_inputs`` are all of them, constants included: the VJPs' operands."""
         if engine._detect_anomaly:
             _check_finite(op, data, [x.data for x in inputs])
         out = Tensor._constant(data, op)
@@ -137,33 +214,52 @@ class Tensor(Node):
             wanted = [x.requires_grad for x in inputs]
             if all(wanted):
                 out.requires_grad = True
-                out._parents = tuple(inputs)
+                out._parents = out._inputs = tuple(inputs)
                 out._vjps = tuple(vjps)
             elif any(wanted):
                 out.requires_grad = True
+                out._inputs = tuple(inputs)
                 out._parents = tuple([x for x, w in zip(inputs, wanted) if w])
                 out._vjps = tuple([f for f, w in zip(vjps, wanted) if w])
         return out
 
-    def _parent_grads(self, upstream: np.ndarray) -> Sequence[np.ndarray]:
-        vjps = self._vjps
-        grads = (vjps[0](upstream),) if len(vjps) == 1 else [vjp(upstream) for vjp in vjps]
-        if engine._detect_anomaly and np.all(np.isfinite(upstream)):
+    def _parent_grads(self, upstream: Any) -> Sequence[Any]:
+        if isinstance(upstream, Tensor):  # create_graph: the VJPs record the gradient's graph
+            operands = (*self._inputs, self)
+            grads = [vjp(upstream, *operands) for vjp in self._vjps]
+            if engine._detect_anomaly:
+                self._check_backward(upstream.data, [_data(grad) for grad in grads])
+            return grads
+        inputs, vjps, out = self._inputs, self._vjps, self.data
+        if len(inputs) == 1:  # most ops: no list of operands to build
+            grads = (vjps[0](upstream, inputs[0].data, out),)
+        else:
+            operands = [x.data for x in inputs]
+            grads = [vjp(upstream, *operands, out) for vjp in vjps]
+        if engine._detect_anomaly:
+            self._check_backward(upstream, grads)
+        return grads
+
+    def _check_backward(self, upstream: np.ndarray, grads: Sequence[np.ndarray]) -> None:
+        if np.all(np.isfinite(upstream)):
             for grad in grads:
                 if not np.all(np.isfinite(grad)):
                     raise FloatingPointError(f"detect_anomaly: the backward pass of {self._op} "
                                              "produced NaN or inf from a finite gradient")
-        return grads
 
-    def _accumulate(self, gradient: np.ndarray, shared: bool) -> None:
-        if self.grad is not None:
-            self.grad = np.add(self.grad, gradient, dtype=self.data.dtype)
-            return
-        data = self.data
-        if (not shared and type(gradient) is np.ndarray and gradient.base is None
+    def _accumulate(self, gradient: Any, shared: bool) -> None:
+        grad, data = self.grad, self.data
+        if grad is not None:
+            if isinstance(gradient, Tensor) or isinstance(grad, Tensor):
+                self.grad = grad + gradient  # create_graph: a recorded sum, differentiable
+            else:
+                self.grad = np.add(grad, gradient, dtype=data.dtype)
+        elif (not shared and type(gradient) is np.ndarray and gradient.base is None
                 and gradient.dtype == data.dtype and gradient.shape == data.shape
                 and gradient.flags.c_contiguous == data.flags.c_contiguous):
             self.grad = gradient  # nobody else holds it, and it is not a view of another array
+        elif isinstance(gradient, Tensor):
+            self.grad = gradient  # create_graph: the gradient is a node, kept with its graph
         else:  # a private copy, laid out like the data so that p.data -= lr * p.grad is fast
             self.grad = np.empty_like(data)
             self.grad[...] = gradient
@@ -221,10 +317,13 @@ class Tensor(Node):
             extra += ", dtype=float32"
         return f"Tensor({body}{extra})"
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Backpropagate: every leaf with requires_grad gains d(self)/d(leaf) contracted with grad.
 
         ``grad`` (dL/dself) may be omitted only for a tensor with one element, as in PyTorch.
+        With ``create_graph=True`` the pass records the ops that compute the gradients, so each
+        leaf's ``grad`` becomes a Tensor with a graph of its own (``grad`` is then a constant
+        seed): differentiate it again for second and higher derivatives.
         """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no graph; "
@@ -241,60 +340,53 @@ class Tensor(Node):
             if seed.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {seed.shape} but the tensor has "
                                  f"shape {self.shape}")
-        engine.backward(self, seed)
+        if create_graph:
+            engine.backward(self, Tensor._constant(seed), create_graph=True)
+        else:
+            engine.backward(self, seed)
 
     # ---- elementwise arithmetic (with numpy broadcasting) -------------------------------------
 
     def _binary(self, other: Any, op: str, compute: Callable[[np.ndarray, np.ndarray], Any],
-                vjps: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[VJP, VJP]],
-                reflected: bool = False) -> Tensor:
+                vjps: tuple[VJP, VJP], reflected: bool = False) -> Tensor:
         a, b = (self._lift(other, op), self) if reflected else (self, self._lift(other, op))
         try:
             data = np.asarray(compute(a.data, b.data))
         except ValueError:
             raise ValueError(f"Tensor {op}: shapes {a.shape} and {b.shape} cannot be "
                              "broadcast together") from None
-        return Tensor._record(data, op, (a, b), vjps(a.data, b.data, data))
+        return Tensor._record(data, op, (a, b), vjps)
 
     def __add__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a+b)/da = 1, d(a+b)/db = 1"""
-        return self._binary(other, "+", np.add, lambda a, b, out: (
-            lambda g: _unbroadcast(g, a.shape),
-            lambda g: _unbroadcast(g, b.shape)), reflected)
+        return self._binary(other, "+", np.add, (
+            lambda g, a, b, out: _unbroadcast(g, a.shape),
+            lambda g, a, b, out: _unbroadcast(g, b.shape)), reflected)
 
     def __sub__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a-b)/da = 1, d(a-b)/db = -1"""
-        return self._binary(other, "-", np.subtract, lambda a, b, out: (
-            lambda g: _unbroadcast(g, a.shape),
-            lambda g: _unbroadcast(-g, b.shape)), reflected)
+        return self._binary(other, "-", np.subtract, (
+            lambda g, a, b, out: _unbroadcast(g, a.shape),
+            lambda g, a, b, out: _unbroadcast(-g, b.shape)), reflected)
 
     def __mul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(ab)/da = b, d(ab)/db = a"""
-        return self._binary(other, "*", np.multiply, lambda a, b, out: (
-            lambda g: _unbroadcast(g * b, a.shape),
-            lambda g: _unbroadcast(g * a, b.shape)), reflected)
+        return self._binary(other, "*", np.multiply, (
+            lambda g, a, b, out: _unbroadcast(g * b, a.shape),
+            lambda g, a, b, out: _unbroadcast(g * a, b.shape)), reflected)
 
     def __truediv__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
-        return self._binary(other, "/", np.divide, lambda a, b, out: (
-            lambda g: _unbroadcast(g / b, a.shape),
-            lambda g: _unbroadcast(-g * out / b, b.shape)), reflected)
+        return self._binary(other, "/", np.divide, (
+            lambda g, a, b, out: _unbroadcast(g / b, a.shape),
+            lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape)), reflected)
 
     def __pow__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (0 where a = 0, NaN where a < 0)"""
-        def vjps(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> tuple[VJP, VJP]:
-            def d_base(g: np.ndarray) -> np.ndarray:
-                with np.errstate(divide="ignore", invalid="ignore"):  # masked right below
-                    slope = np.where(b == 0, 0.0, b * np.power(a, b - 1))
-                return _unbroadcast(g * slope, a.shape)
-
-            def d_exponent(g: np.ndarray) -> np.ndarray:
-                log_a = np.log(np.where(a > 0, a, 1.0))
-                slope = np.where(a > 0, out * log_a,
-                                 np.where(a == 0, 0.0, np.nan)).astype(out.dtype)
-                return _unbroadcast(g * slope, b.shape)
-            return d_base, d_exponent
-        return self._binary(other, "**", np.power, vjps, reflected)
+        return self._binary(other, "**", np.power, (
+            lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape),
+            lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, out), b.shape)),
+            reflected)
 
     def __matmul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(AB)/dA: G B^T,  d(AB)/dB: A^T G  (1-D operands as in numpy.matmul)"""
@@ -304,7 +396,7 @@ class Tensor(Node):
         except ValueError:
             raise ValueError(f"Tensor @: shapes {a.shape} and {b.shape} are not aligned for "
                              "matrix multiplication") from None
-        return Tensor._record(data, "@", (a, b), _matmul_vjps(a.data, b.data))
+        return Tensor._record(data, "@", (a, b), (_matmul_d_a, _matmul_d_b))
 
     def __radd__(self, other: ArrayLike) -> Tensor:
         return self.__add__(other, reflected=True)
@@ -326,7 +418,7 @@ class Tensor(Node):
 
     def __neg__(self) -> Tensor:
         """d(-a)/da = -1"""
-        return Tensor._record(-self.data, "neg", (self,), (np.negative,))
+        return self._unary(-self.data, "neg", lambda g, x, out: -g)
 
     # Comparisons give plain boolean arrays (no gradient), handy for masks and where().
     def __lt__(self, other: ArrayLike) -> np.ndarray:
@@ -344,83 +436,80 @@ class Tensor(Node):
     # ---- elementwise functions -----------------------------------------------------------
 
     def _unary(self, data: np.ndarray, op: str, vjp: VJP) -> Tensor:
+        """``_record`` for an op of one input, ``vjp(g, x, out)``, without its general loops."""
         if engine._detect_anomaly:
             _check_finite(op, data, [self.data])
         out = Tensor._constant(data, op)
-        if self.requires_grad and engine._grad_enabled:  # _record's rule, for one input
+        if self.requires_grad and engine._grad_enabled:
             out.requires_grad = True
-            out._parents = (self,)
+            out._parents = out._inputs = (self,)
             out._vjps = (vjp,)
         return out
 
     def exp(self) -> Tensor:
         """d/dx e^x = e^x"""
-        out = np.exp(self.data)
-        return self._unary(out, "exp", lambda g: g * out)
+        return self._unary(np.exp(self.data), "exp", lambda g, x, out: g * out)
 
     def log(self) -> Tensor:
         """d/dx ln x = 1/x"""
-        x = self.data
-        return self._unary(np.log(x), "log", lambda g: g / x)
+        return self._unary(np.log(self.data), "log", lambda g, x, out: g / x)
 
     def sqrt(self) -> Tensor:
         """d/dx sqrt(x) = 1 / (2 sqrt(x))"""
-        out = np.sqrt(self.data)
-        return self._unary(out, "sqrt", lambda g: g / (2 * out))
+        return self._unary(np.sqrt(self.data), "sqrt", lambda g, x, out: g / (2 * out))
 
     def sin(self) -> Tensor:
         """d/dx sin x = cos x"""
-        x = self.data
-        return self._unary(np.sin(x), "sin", lambda g: g * np.cos(x))
+        return self._unary(np.sin(self.data), "sin", lambda g, x, out: g * _cos(x))
 
     def cos(self) -> Tensor:
         """d/dx cos x = -sin x"""
-        x = self.data
-        return self._unary(np.cos(x), "cos", lambda g: -g * np.sin(x))
+        return self._unary(np.cos(self.data), "cos", lambda g, x, out: -g * _sin(x))
 
     def abs(self) -> Tensor:
         """d/dx |x| = sign(x), with sign(0) = 0"""
-        x = self.data
-        return self._unary(np.abs(x), "abs", lambda g: g * np.sign(x))
+        return self._unary(np.abs(self.data), "abs",
+                           lambda g, x, out: g * np.sign(_data(x)))
 
     def __abs__(self) -> Tensor:
         return self.abs()
 
     def tanh(self) -> Tensor:
         """d/dx tanh x = 1 - tanh^2 x"""
-        out = np.tanh(self.data)
-        return self._unary(out, "tanh", lambda g: g * (1 - out * out))
+        return self._unary(np.tanh(self.data), "tanh", lambda g, x, out: g * (1 - out * out))
 
     def sigmoid(self) -> Tensor:
         """d/dx s(x) = s(x) (1 - s(x))"""
-        out = _sigmoid(self.data)
-        return self._unary(out, "sigmoid", lambda g: g * out * (1 - out))
+        return self._unary(_sigmoid_array(self.data), "sigmoid",
+                           lambda g, x, out: g * out * (1 - out))
 
     def relu(self) -> Tensor:
         """d/dx max(x, 0) = 1 if x > 0 else 0"""
-        x = self.data
         # NaN propagates through np.maximum; a float mask multiplies faster than a boolean one
-        return self._unary(np.maximum(x, 0), "relu", lambda g: g * (x > 0).astype(x.dtype))
+        return self._unary(np.maximum(self.data, 0), "relu", lambda g, x, out: (
+            g * (_data(x) > 0).astype(x.dtype)))
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
         x = self.data
-        slope = np.where(x > 0, 1.0, alpha).astype(x.dtype)
-        return self._unary(x * slope, "leaky_relu", lambda g: g * slope)
+        slope = np.where(x > 0, 1.0, alpha).astype(x.dtype)  # a constant: its derivative is 0
+        return self._unary(x * slope, "leaky_relu", lambda g, x, out: g * slope)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """elu(x) = x if x > 0 else alpha (e^x - 1);  d/dx = 1 if x > 0 else alpha e^x"""
         x = self.data
+        positive = x > 0
         negative = alpha * np.expm1(np.minimum(x, 0))
-        out = np.where(x > 0, x, negative).astype(x.dtype)
-        return self._unary(out, "elu", lambda g: g * np.where(
-            x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype))
+        out = np.where(positive, x, negative).astype(x.dtype)
+        # e^min(x, 0), spelled with where so that it works on Tensors too
+        return self._unary(out, "elu", lambda g, x, out: g * _where(
+            positive, 1.0, alpha * _exp(_where(positive, 0.0, x))))
 
     def softplus(self) -> Tensor:
         """softplus(x) = ln(1 + e^x);  d/dx = sigmoid(x)"""
         x = self.data
         out = np.logaddexp(0, x).astype(x.dtype)
-        return self._unary(out, "softplus", lambda g: g * _sigmoid(x))
+        return self._unary(out, "softplus", lambda g, x, out: g * _sigmoid(x))
 
     def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
         """d/dx clip(x) = 1 where a_min <= x <= a_max, else 0 (as torch.clamp)"""
@@ -432,24 +521,23 @@ class Tensor(Node):
             inside &= x >= a_min
         if a_max is not None:
             inside &= x <= a_max
-        return self._unary(np.clip(x, a_min, a_max), "clip", lambda g: g * inside)
+        inside = inside.astype(x.dtype)  # a float mask keeps a float32 gradient graph float32
+        return self._unary(np.clip(x, a_min, a_max), "clip", lambda g, x, out: g * inside)
 
     # ---- reductions ------------------------------------------------------------------------
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """d/dx_i sum(x) = 1"""
-        shape = self.shape
         data = np.asarray(self.data.sum(axis=axis, keepdims=keepdims))
-        kept = _kept_shape(shape, axis)
-        return self._unary(data, "sum", lambda g: _expand(g, kept, shape))
+        kept = _kept_shape(self.shape, axis)
+        return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """d/dx_i mean(x) = 1/n"""
-        shape = self.shape
         data = np.asarray(self.data.mean(axis=axis, keepdims=keepdims))
         count = self.data.size // max(data.size, 1) if self.data.size else 1
-        kept = _kept_shape(shape, axis)
-        return self._unary(data, "mean", lambda g: _expand(g / count, kept, shape))
+        kept = _kept_shape(self.shape, axis)
+        return self._unary(data, "mean", lambda g, x, out: _expand(g / count, kept, x.shape))
 
     def _extremum(self, op: str, axis: Axis, keepdims: bool) -> Tensor:
         """d/dx_i max(x) = 1/k at the k positions attaining the maximum, 0 elsewhere"""
@@ -460,8 +548,8 @@ class Tensor(Node):
         kept = reduce(x, axis=axis, keepdims=True)
         data = kept if keepdims else np.asarray(reduce(x, axis=axis))
 
-        def vjp(g: np.ndarray) -> np.ndarray:
-            winners = x == kept
+        def vjp(g: Any, x: Any, out: Any) -> Any:
+            winners = _data(x) == kept  # a constant share: its derivative is 0
             share = (winners / winners.sum(axis=axis, keepdims=True)).astype(x.dtype)
             return _expand(g, kept.shape, x.shape) * share
         return self._unary(data, op, vjp)
@@ -478,33 +566,31 @@ class Tensor(Node):
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """ln sum_i e^(x_i), shifted by the max so that it is finite for logits of +-1000;
-        d/dx_i = softmax(x)_i"""
+        d/dx_i = softmax(x)_i = e^(x_i - out)"""
         x = self.data
         shift = np.max(x, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0.0)
         with np.errstate(divide="ignore"):  # all -inf: ln 0 = -inf is the right answer
             kept = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
         data = kept if keepdims else np.squeeze(kept, axis=axis)
-        return self._unary(np.asarray(data, dtype=x.dtype), "logsumexp", lambda g: (
-            _expand(g, kept.shape, x.shape) * np.exp(x - kept)))
+        kept_shape = kept.shape
+        return self._unary(np.asarray(data, dtype=x.dtype), "logsumexp", lambda g, x, out: (
+            _expand(g, kept_shape, x.shape) * _exp(x - out.reshape(kept_shape))))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """s_i = e^(x_i) / sum_j e^(x_j);  vjp: s * (g - sum(g s))"""
         x = self.data
         e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        out = e / e.sum(axis=axis, keepdims=True)
-        return self._unary(out, "softmax", lambda g: (
+        return self._unary(e / e.sum(axis=axis, keepdims=True), "softmax", lambda g, x, out: (
             out * (g - (g * out).sum(axis=axis, keepdims=True))))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g)"""
+        """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g), with softmax(x) = e^out"""
         x = self.data
         shifted = x - np.max(x, axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=axis, keepdims=True)
-        out = shifted - np.log(total)
-        return self._unary(out, "log_softmax", lambda g: (
-            g - (e / total) * g.sum(axis=axis, keepdims=True)))
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return self._unary(out, "log_softmax", lambda g, x, out: (
+            g - _exp(out) * g.sum(axis=axis, keepdims=True)))
 
     # ---- shape -----------------------------------------------------------------------------
 
@@ -516,14 +602,13 @@ class Tensor(Node):
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
                              f"(size {self.size}) into shape {new_shape}") from None
-        old_shape = self.shape
-        return self._unary(data, "reshape", lambda g: g.reshape(old_shape))
+        return self._unary(data, "reshape", lambda g, x, out: g.reshape(x.shape))
 
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them by default); the gradient is permuted back."""
         order = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not order:  # reverse all axes: its own inverse
-            return self._unary(self.data.T, "transpose", lambda g: g.T)
+            return self._unary(self.data.T, "transpose", lambda g, x, out: g.T)
         n = self.ndim
         permutation = tuple(a % n if -n <= a < n else a for a in order)
         if sorted(permutation) != list(range(n)):
@@ -531,12 +616,24 @@ class Tensor(Node):
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
         inverse = tuple(sorted(range(self.ndim), key=permutation.__getitem__))
         return self._unary(self.data.transpose(permutation), "transpose",
-                           lambda g: g.transpose(inverse))
+                           lambda g, x, out: g.transpose(inverse))
 
     @property
     def T(self) -> Tensor:
         """The transpose with all axes reversed."""
         return self.transpose()
+
+    def broadcast_to(self, shape: int | Sequence[int]) -> Tensor:
+        """The entries repeated along new leading axes and size-1 axes up to ``shape``, by
+        numpy's broadcasting rules (a fresh array, not a view);  vjp: g summed back to x's shape"""
+        new_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        try:
+            view = np.broadcast_to(self.data, new_shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {self.shape} "
+                             f"to shape {new_shape}") from None
+        return self._unary(view.copy(), "broadcast_to",
+                           lambda g, x, out: _unbroadcast(g, x.shape))
 
     def __getitem__(self, index: Any) -> Tensor:
         """Slices, integers, integer arrays and boolean masks; the gradient is scattered back
@@ -549,42 +646,62 @@ class Tensor(Node):
             data = np.asarray(self.data[index])
         except IndexError as error:
             raise IndexError(f"Tensor indexing: {error} (tensor shape {self.shape})") from None
-        x = self.data
-
         basic = _is_basic_index(index)
+        return self._unary(data, "index", lambda g, x, out: _scatter(g, index, basic, x))
 
-        def vjp(g: np.ndarray) -> np.ndarray:
-            grad = np.zeros_like(x)
-            if basic:
-                grad[index] = g
-            else:
-                np.add.at(grad, index, g)  # unlike grad[index] += g, repeated indices add up
-            return grad
-        return self._unary(data, "index", vjp)
+    def _scatter_add(self, index: Any, shape: tuple[int, ...]) -> Tensor:
+        """Zeros of ``shape`` with this tensor added at ``index`` (repeated indices add up): the
+        adjoint of indexing, which __getitem__'s VJP records with create_graph;  vjp: g[index]"""
+        data = _add_at(np.zeros(shape, dtype=self.dtype), index, _is_basic_index(index), self.data)
+        return self._unary(data, "scatter_add", lambda g, x, out: g[index])
 
 
-def _matmul_vjps(a: np.ndarray, b: np.ndarray) -> tuple[VJP, VJP]:
-    """VJPs of numpy.matmul, promoting 1-D operands to matrices as numpy does."""
+def _pow_base_slope(a: Any, b: Any) -> Any:
+    """d(a^b)/da = b a^(b-1), taken as 0 where a = b = 0 (so that 0^0 has slope 0, not NaN)."""
+    # Only that point is masked: elsewhere b = 0 gives 0 anyway, and d/db of the slope is kept.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _where((_data(b) == 0) & (_data(a) == 0), 0.0, b * a ** (b - 1))
+
+
+def _pow_exponent_slope(a: Any, out: Any) -> Any:
+    """d(a^b)/db = a^b ln a for a > 0; 0 where a = 0 (the limit from the right), NaN for a < 0."""
+    a_data = _data(a)
+    positive = a_data > 0
+    elsewhere = np.where(a_data == 0, 0.0, np.nan).astype(_data(out).dtype)
+    return _where(positive, out * _log(_where(positive, a, 1.0)), elsewhere)
+
+
+def _swap_last(x: Any) -> Any:
+    """The last two axes swapped (a batched matrix transpose)."""
+    n = x.ndim
+    return x.transpose((*range(n - 2), n - 1, n - 2))
+
+
+def _as_matrix_grad(g: Any, a_ndim: int, b_ndim: int) -> Any:
+    """matmul's upstream gradient with the axes that 1-D operands lost put back."""
+    if b_ndim == 1:  # this axis first: for 1-D @ 1-D, g is 0-d and becomes (1, 1)
+        g = g[..., None]
+    if a_ndim == 1:
+        g = g[..., None, :]
+    return g
+
+
+def _matmul_d_a(g: Any, a: Any, b: Any, out: Any) -> Any:
+    """dA = G B^T, promoting 1-D operands to matrices as numpy.matmul does."""
     if a.ndim == 2 and b.ndim == 2:  # the common case, without the reshaping below
-        return (lambda g: g @ b.T), (lambda g: a.T @ g)
-    a2 = a[np.newaxis, :] if a.ndim == 1 else a
-    b2 = b[:, np.newaxis] if b.ndim == 1 else b
+        return g @ b.T
+    b2 = b[:, None] if b.ndim == 1 else b
+    grad = _as_matrix_grad(g, a.ndim, b.ndim) @ _swap_last(b2)
+    return _unbroadcast(grad, (1, *a.shape) if a.ndim == 1 else a.shape).reshape(a.shape)
 
-    def as_matrix_grad(g: np.ndarray) -> np.ndarray:
-        if b.ndim == 1:  # this axis first: for 1-D @ 1-D, g is 0-d and becomes (1, 1)
-            g = np.expand_dims(g, -1)
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        return g
 
-    def d_a(g: np.ndarray) -> np.ndarray:
-        grad = as_matrix_grad(g) @ np.swapaxes(b2, -1, -2)
-        return _unbroadcast(grad, a2.shape).reshape(a.shape)
-
-    def d_b(g: np.ndarray) -> np.ndarray:
-        grad = np.swapaxes(a2, -1, -2) @ as_matrix_grad(g)
-        return _unbroadcast(grad, b2.shape).reshape(b.shape)
-    return d_a, d_b
+def _matmul_d_b(g: Any, a: Any, b: Any, out: Any) -> Any:
+    """dB = A^T G, promoting 1-D operands to matrices as numpy.matmul does."""
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
+    a2 = a[None, :] if a.ndim == 1 else a
+    grad = _swap_last(a2) @ _as_matrix_grad(g, a.ndim, b.ndim)
+    return _unbroadcast(grad, (*b.shape, 1) if b.ndim == 1 else b.shape).reshape(b.shape)
 
 
 def _tensors(items: Sequence[ArrayLike], op: str) -> list[Tensor]:
@@ -601,11 +718,13 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     except (ValueError, np.exceptions.AxisError) as error:
         shapes = ", ".join(str(t.shape) for t in parts)
         raise ValueError(f"concatenate: shapes {shapes} along axis {axis}: {error}") from None
-    bounds = np.cumsum([t.shape[axis] for t in parts])[:-1]
+    before = (slice(None),) * (axis % data.ndim)  # the axes in front of the joined one
+    ends = np.cumsum([t.shape[axis] for t in parts]).tolist()
 
-    def piece(i: int) -> VJP:
-        return lambda g: np.split(g, bounds, axis=axis)[i]
-    return Tensor._record(data, "concatenate", parts, [piece(i) for i in range(len(parts))])
+    def piece(start: int, stop: int) -> VJP:
+        return lambda g, *inputs_and_out: g[(*before, slice(start, stop))]
+    return Tensor._record(data, "concatenate", parts,
+                          [piece(start, stop) for start, stop in zip([0, *ends], ends)])
 
 
 def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
@@ -616,9 +735,10 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     except (ValueError, np.exceptions.AxisError) as error:
         shapes = ", ".join(str(t.shape) for t in parts)
         raise ValueError(f"stack: shapes {shapes} along axis {axis}: {error}") from None
+    before = (slice(None),) * (axis % data.ndim)
 
     def piece(i: int) -> VJP:
-        return lambda g: np.take(g, i, axis=axis)
+        return lambda g, *inputs_and_out: g[(*before, i)]
     return Tensor._record(data, "stack", parts, [piece(i) for i in range(len(parts))])
 
 
@@ -637,8 +757,22 @@ def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
         raise ValueError(f"where: shapes {mask.shape}, {a.shape} and {b.shape} cannot be "
                          "broadcast together") from None
     return Tensor._record(data, "where", (a, b), (
-        lambda g: _unbroadcast(np.where(mask, g, 0.0), a.shape),
-        lambda g: _unbroadcast(np.where(mask, 0.0, g), b.shape)))
+        lambda g, a, b, out: _unbroadcast(_where(mask, g, 0.0), a.shape),
+        lambda g, a, b, out: _unbroadcast(_where(mask, 0.0, g), b.shape)))
+
+
+def _rows(x: Any) -> Any:
+    """x as a matrix of rows: any batch axes flattened into the first."""
+    return x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+
+
+# linear's VJPs, vjp(g, x, weight[, bias], out): fixed functions, no closures per call
+_LINEAR_VJPS: tuple[VJP, ...] = (
+    lambda g, x, w, *rest: g @ w,  # dx = G W
+    lambda g, x, w, *rest: _rows(g).T @ _rows(x),  # dW = G^T x over all rows
+    lambda g, *rest: g.sum(axis=tuple(range(g.ndim - 1))),  # db = G summed over rows
+)
+_LINEAR_VJPS_NO_BIAS = _LINEAR_VJPS[:2]
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -651,19 +785,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"{wd.shape} (expected (..., {wd.shape[-1]}) and "
                          "(out_features, in_features))")
     data = xd @ wd.T
-    inputs: list[Tensor] = [x, weight]
-    rows = xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])  # batch axes flattened
-    vjps: list[VJP] = [lambda g: g @ wd,
-                       lambda g: (g if g.ndim == 2 else g.reshape(-1, g.shape[-1])).T @ rows]
-    if bias is not None:
-        bias = bias if isinstance(bias, Tensor) else Tensor(bias)
-        if bias.data.shape != (wd.shape[0],):
-            raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of "
-                             f"shape {weight.shape} (expected ({weight.shape[0]},))")
-        data += bias.data
-        inputs.append(bias)
-        vjps.append(lambda g: g.sum(axis=tuple(range(g.ndim - 1))))
-    return Tensor._record(data, "linear", inputs, vjps)
+    if bias is None:
+        return Tensor._record(data, "linear", (x, weight), _LINEAR_VJPS_NO_BIAS)
+    bias = bias if isinstance(bias, Tensor) else Tensor(bias)
+    if bias.data.shape != (wd.shape[0],):
+        raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of "
+                         f"shape {weight.shape} (expected ({weight.shape[0]},))")
+    data += bias.data
+    return Tensor._record(data, "linear", (x, weight, bias), _LINEAR_VJPS)
 
 
 def _class_labels(target: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
@@ -682,6 +811,16 @@ def _class_labels(target: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
     return labels
 
 
+def _minus_onehot(p: Any, rows: np.ndarray, labels: np.ndarray) -> Any:
+    """p - onehot(labels): in place for a fresh array, as a recorded op for a Tensor."""
+    if isinstance(p, Tensor):
+        onehot = np.zeros(p.shape, dtype=p.dtype)
+        onehot[rows, labels] = 1.0
+        return p - onehot
+    p[rows, labels] -= 1.0
+    return p
+
+
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """-log softmax(z)[target] per row, as one stable node:  d/dz = softmax(z) - onehot(target).
 
@@ -691,9 +830,10 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', "
                          f"got {reduction!r}")
     z = logits if isinstance(logits, Tensor) else Tensor(logits)
-    labels = _class_labels(target, z.data.shape)
+    z_data = z.data
+    labels = _class_labels(target, z_data.shape)
     rows = np.arange(len(labels))
-    shifted = z.data - z.data.max(axis=1, keepdims=True)
+    shifted = z_data - z_data.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
     losses = np.log(total[:, 0]) - shifted[rows, labels]
@@ -702,11 +842,11 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     if reduction == "mean":
         data = data / count
 
-    def vjp(g: np.ndarray) -> np.ndarray:
-        grad = e / total  # softmax(z)
-        grad[rows, labels] -= 1.0
+    def vjp(g: Any, z: Any, out: Any) -> Any:
+        # softmax(z); for the very array this forward pass saw, from the arrays it computed
+        probs = e / total if z is z_data else _softmax(z, axis=1)
+        grad = _minus_onehot(probs, rows, labels)
         if reduction == "none":
             return grad * g[:, None]
-        grad *= g / count if reduction == "mean" else g
-        return grad
+        return grad * (g / count if reduction == "mean" else g)
     return Tensor._record(np.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,))
