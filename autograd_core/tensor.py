@@ -12,6 +12,11 @@ numpy arrays and Tensors both have (``+ * @ .T .sum .reshape``...) and a few hel
 graph's nodes, so the gradient is itself built from recorded ops and can be differentiated
 again, to any order.
 
+Forward mode: a tensor may carry a ``tangent`` dx (see ``Tensor._dual``). Beside each VJP sits
+a JVP, ``jvp(dx, *inputs, out)`` on raw arrays, giving input i's share J_i dx of the output's
+tangent; an op sums the shares of the inputs that have tangents. For elementwise ops (diagonal
+Jacobian) and softmax (symmetric Jacobian) one rule serves as both.
+
 Numbers behave as in numpy: NaN and inf propagate (with numpy's warnings). In
 ``detect_anomaly()`` mode an op that turns finite inputs into NaN or inf raises
 ``FloatingPointError`` naming the op.
@@ -31,6 +36,8 @@ from .engine import Node
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 # vjp(g, *inputs, out) -> dL/d(one input); arrays on the fast path, Tensors with create_graph
 VJP = Callable[..., Any]
+# jvp(dx, *inputs, out) -> one input's share of d(out): raw arrays, forward mode
+JVP = Callable[..., Any]
 Axis = int | tuple[int, ...] | None
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -142,6 +149,28 @@ def _add_at(out: np.ndarray, index: Any, basic: bool, values: np.ndarray) -> np.
     return out
 
 
+def _as_tangent(tangent: Any, out: np.ndarray) -> np.ndarray:
+    """A tangent as an array of exactly the output's shape and dtype (a share may broadcast)."""
+    tangent = np.asarray(tangent)
+    if tangent.shape == out.shape and tangent.dtype == out.dtype:
+        return tangent
+    full = np.empty_like(out)
+    full[...] = tangent
+    return full
+
+
+def _push_tangent(inputs: Sequence[Tensor], jvps: Sequence[JVP], out: np.ndarray) -> np.ndarray:
+    """d(out) = sum of J_i dx_i over the inputs that have a tangent. A missing tangent is zero:
+    its share is skipped rather than computed from zeros (0 * an infinite slope is NaN)."""
+    operands = [x.data for x in inputs]
+    total = None
+    for x, jvp in zip(inputs, jvps):
+        if x.tangent is not None:
+            share = jvp(x.tangent, *operands, out)
+            total = share if total is None else total + share
+    return _as_tangent(total, out)
+
+
 def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     """The shape a reduction over ``axis`` has with keepdims=True."""
     if axis is None:
@@ -172,20 +201,42 @@ def _check_finite(op: str, data: np.ndarray, inputs: Sequence[np.ndarray]) -> No
 class Tensor(Node):
     """An n-dimensional array in a computation graph (float64 unless float32 is asked for)."""
 
-    __slots__ = ("requires_grad", "_inputs", "_vjps")
+    __slots__ = ("requires_grad", "tangent", "_inputs", "_vjps")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.ones(3) + t is a Tensor
 
     data: np.ndarray
     grad: np.ndarray | Tensor | None
+    tangent: np.ndarray | None  # forward mode: d(self) along the inputs' tangents, None = 0
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = _to_array(data, dtype, "Tensor")
         self.grad = None
         self.requires_grad = bool(requires_grad)
+        self.tangent = None
         self._op = ""
         self._parents: tuple[Tensor, ...] = ()
         self._inputs: tuple[Tensor, ...] = ()
         self._vjps: tuple[VJP, ...] = ()
+
+    @staticmethod
+    def _dual(data: Any, tangent: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+        """A leaf carrying a forward-mode tangent: the entry point of forward mode.
+
+        ``data`` is taken as by ``Tensor(data, requires_grad, dtype)``; ``tangent`` (array-like
+        of the same shape, cast to the data's dtype) becomes its ``.tangent``, None meaning
+        zero. Every op then gives its output ``.tangent`` = J_op (input tangents), inputs
+        without one counting as zero, or None when no input has one. So the JVP of f at x
+        along v is ``f(Tensor._dual(x, v)).tangent``, computed in the same forward pass as f.
+        """
+        leaf = Tensor(data, requires_grad=requires_grad, dtype=dtype)
+        if tangent is not None:
+            array = _to_array(tangent.data if isinstance(tangent, Tensor) else tangent,
+                              leaf.dtype, "Tensor._dual")
+            if array.shape != leaf.shape:
+                raise ValueError(f"Tensor._dual: the tangent has shape {array.shape} but the "
+                                 f"data has shape {leaf.shape}")
+            leaf.tangent = array
+        return leaf
 
     # ---- graph plumbing -----------------------------------------------------------------
 
@@ -195,6 +246,7 @@ class Tensor(Node):
         out = Tensor.__new__(Tensor)
         out.data = data
         out.grad = None
+        out.tangent = None
         out._op = op
         out._parents = ()
         out._inputs = ()
@@ -203,10 +255,11 @@ class Tensor(Node):
         return out
 
     @staticmethod
-    def _record(data: np.ndarray, op: str, inputs: Sequence[Tensor],
-                vjps: Sequence[VJP]) -> Tensor:
+    def _record(data: np.ndarray, op: str, inputs: Sequence[Tensor], vjps: Sequence[VJP],
+                jvps: Sequence[JVP]) -> Tensor:
         """Make an op's output. ``_parents`` (with their VJPs) are the inputs that need
-        gradients; ``_inputs`` are all of them, constants included: the VJPs' operands."""
+        gradients; ``_inputs`` are all of them, constants included: the VJPs' operands.
+        If any input has a tangent, the output's is pushed forward through the JVPs."""
         if engine._detect_anomaly:
             _check_finite(op, data, [x.data for x in inputs])
         out = Tensor._constant(data, op)
@@ -221,6 +274,10 @@ class Tensor(Node):
                 out._inputs = tuple(inputs)
                 out._parents = tuple([x for x, w in zip(inputs, wanted) if w])
                 out._vjps = tuple([f for f, w in zip(vjps, wanted) if w])
+        for x in inputs:  # forward mode; on the fast path just a None check per input
+            if x.tangent is not None:
+                out.tangent = _push_tangent(inputs, jvps, data)
+                break
         return out
 
     def _parent_grads(self, upstream: Any) -> Sequence[Any]:
@@ -348,55 +405,69 @@ class Tensor(Node):
     # ---- elementwise arithmetic (with numpy broadcasting) -------------------------------------
 
     def _binary(self, other: Any, op: str, compute: Callable[[np.ndarray, np.ndarray], Any],
-                vjps: tuple[VJP, VJP], reflected: bool = False) -> Tensor:
+                vjps: tuple[VJP, VJP], jvps: tuple[JVP, JVP], reflected: bool = False,
+                ) -> Tensor:
         a, b = (self._lift(other, op), self) if reflected else (self, self._lift(other, op))
         try:
             data = np.asarray(compute(a.data, b.data))
         except ValueError:
             raise ValueError(f"Tensor {op}: shapes {a.shape} and {b.shape} cannot be "
                              "broadcast together") from None
-        return Tensor._record(data, op, (a, b), vjps)
+        return Tensor._record(data, op, (a, b), vjps, jvps)
 
     def __add__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(a+b)/da = 1, d(a+b)/db = 1"""
+        """d(a+b)/da = 1, d(a+b)/db = 1;  forward: d(a+b) = da + db"""
         return self._binary(other, "+", np.add, (
             lambda g, a, b, out: _unbroadcast(g, a.shape),
-            lambda g, a, b, out: _unbroadcast(g, b.shape)), reflected)
+            lambda g, a, b, out: _unbroadcast(g, b.shape)), (
+            lambda da, a, b, out: da,
+            lambda db, a, b, out: db), reflected)
 
     def __sub__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(a-b)/da = 1, d(a-b)/db = -1"""
+        """d(a-b)/da = 1, d(a-b)/db = -1;  forward: d(a-b) = da - db"""
         return self._binary(other, "-", np.subtract, (
             lambda g, a, b, out: _unbroadcast(g, a.shape),
-            lambda g, a, b, out: _unbroadcast(-g, b.shape)), reflected)
+            lambda g, a, b, out: _unbroadcast(-g, b.shape)), (
+            lambda da, a, b, out: da,
+            lambda db, a, b, out: -db), reflected)
 
     def __mul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(ab)/da = b, d(ab)/db = a"""
+        """d(ab)/da = b, d(ab)/db = a;  forward: d(ab) = da b + a db"""
         return self._binary(other, "*", np.multiply, (
             lambda g, a, b, out: _unbroadcast(g * b, a.shape),
-            lambda g, a, b, out: _unbroadcast(g * a, b.shape)), reflected)
+            lambda g, a, b, out: _unbroadcast(g * a, b.shape)), (
+            lambda da, a, b, out: da * b,
+            lambda db, a, b, out: a * db), reflected)
 
     def __truediv__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
+        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2;  forward: d(a/b) = da/b - db a/b^2"""
         return self._binary(other, "/", np.divide, (
             lambda g, a, b, out: _unbroadcast(g / b, a.shape),
-            lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape)), reflected)
+            lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape)), (
+            lambda da, a, b, out: da / b,
+            lambda db, a, b, out: -db * out / b), reflected)
 
     def __pow__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (0 where a = 0, NaN where a < 0)"""
+        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (0 where a = 0, NaN where a < 0);
+        forward: d(a^b) = da b a^(b-1) + db a^b ln a"""
         return self._binary(other, "**", np.power, (
             lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape),
-            lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, out), b.shape)),
-            reflected)
+            lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, out), b.shape)), (
+            lambda da, a, b, out: da * _pow_base_slope(a, b),
+            lambda db, a, b, out: db * _pow_exponent_slope(a, out)), reflected)
 
     def __matmul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(AB)/dA: G B^T,  d(AB)/dB: A^T G  (1-D operands as in numpy.matmul)"""
+        """d(AB)/dA: G B^T,  d(AB)/dB: A^T G  (1-D operands as in numpy.matmul);
+        forward: d(AB) = dA B + A dB"""
         a, b = (self._lift(other, "@"), self) if reflected else (self, self._lift(other, "@"))
         try:
             data = np.asarray(np.matmul(a.data, b.data))
         except ValueError:
             raise ValueError(f"Tensor @: shapes {a.shape} and {b.shape} are not aligned for "
                              "matrix multiplication") from None
-        return Tensor._record(data, "@", (a, b), (_matmul_d_a, _matmul_d_b))
+        return Tensor._record(data, "@", (a, b), (_matmul_d_a, _matmul_d_b), (
+            lambda da, a, b, out: da @ b,
+            lambda db, a, b, out: a @ db))
 
     def __radd__(self, other: ArrayLike) -> Tensor:
         return self.__add__(other, reflected=True)
@@ -435,8 +506,12 @@ class Tensor(Node):
 
     # ---- elementwise functions -----------------------------------------------------------
 
-    def _unary(self, data: np.ndarray, op: str, vjp: VJP) -> Tensor:
-        """``_record`` for an op of one input, ``vjp(g, x, out)``, without its general loops."""
+    def _unary(self, data: np.ndarray, op: str, vjp: VJP, jvp: JVP | None = None) -> Tensor:
+        """``_record`` for an op of one input, ``vjp(g, x, out)``, without its general loops.
+
+        ``jvp(dx, x, out)`` defaults to the VJP itself: right for a diagonal Jacobian (the
+        elementwise ops: g f'(x) and dx f'(x) are one formula) or a symmetric one (softmax).
+        """
         if engine._detect_anomaly:
             _check_finite(op, data, [self.data])
         out = Tensor._constant(data, op)
@@ -444,6 +519,8 @@ class Tensor(Node):
             out.requires_grad = True
             out._parents = out._inputs = (self,)
             out._vjps = (vjp,)
+        if self.tangent is not None:
+            out.tangent = _as_tangent((jvp or vjp)(self.tangent, self.data, data), data)
         return out
 
     def exp(self) -> Tensor:
@@ -485,9 +562,10 @@ class Tensor(Node):
 
     def relu(self) -> Tensor:
         """d/dx max(x, 0) = 1 if x > 0 else 0"""
-        # NaN propagates through np.maximum; a float mask multiplies faster than a boolean one
+        # NaN propagates through np.maximum; a float mask multiplies faster than a boolean one.
+        # (x > 0 is a constant boolean array for a Tensor x too: comparisons record nothing.)
         return self._unary(np.maximum(self.data, 0), "relu", lambda g, x, out: (
-            g * (_data(x) > 0).astype(x.dtype)))
+            g * (x > 0).astype(x.dtype)))
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
@@ -530,14 +608,16 @@ class Tensor(Node):
         """d/dx_i sum(x) = 1"""
         data = np.asarray(self.data.sum(axis=axis, keepdims=keepdims))
         kept = _kept_shape(self.shape, axis)
-        return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape))
+        return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape),
+                           lambda dx, x, out: dx.sum(axis=axis, keepdims=keepdims))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """d/dx_i mean(x) = 1/n"""
         data = np.asarray(self.data.mean(axis=axis, keepdims=keepdims))
         count = self.data.size // max(data.size, 1) if self.data.size else 1
         kept = _kept_shape(self.shape, axis)
-        return self._unary(data, "mean", lambda g, x, out: _expand(g / count, kept, x.shape))
+        return self._unary(data, "mean", lambda g, x, out: _expand(g / count, kept, x.shape),
+                           lambda dx, x, out: dx.mean(axis=axis, keepdims=keepdims))
 
     def _extremum(self, op: str, axis: Axis, keepdims: bool) -> Tensor:
         """d/dx_i max(x) = 1/k at the k positions attaining the maximum, 0 elsewhere"""
@@ -548,11 +628,11 @@ class Tensor(Node):
         kept = reduce(x, axis=axis, keepdims=True)
         data = kept if keepdims else np.asarray(reduce(x, axis=axis))
 
-        def vjp(g: Any, x: Any, out: Any) -> Any:
-            winners = _data(x) == kept  # a constant share: its derivative is 0
-            share = (winners / winners.sum(axis=axis, keepdims=True)).astype(x.dtype)
-            return _expand(g, kept.shape, x.shape) * share
-        return self._unary(data, op, vjp)
+        def share(x: Any) -> np.ndarray:  # 1/k at the k winners: a constant, derivative 0
+            winners = _data(x) == kept
+            return (winners / winners.sum(axis=axis, keepdims=True)).astype(x.dtype)
+        return self._unary(data, op, lambda g, x, out: _expand(g, kept.shape, x.shape) * share(x),
+                           lambda dx, x, out: (dx * share(x)).sum(axis=axis, keepdims=keepdims))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest entries over ``axis``; ties share the gradient equally (as torch.amax)."""
@@ -566,7 +646,7 @@ class Tensor(Node):
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """ln sum_i e^(x_i), shifted by the max so that it is finite for logits of +-1000;
-        d/dx_i = softmax(x)_i = e^(x_i - out)"""
+        d/dx_i = softmax(x)_i = e^(x_i - out);  forward: sum(dx softmax(x))"""
         x = self.data
         shift = np.max(x, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0.0)
@@ -575,40 +655,47 @@ class Tensor(Node):
         data = kept if keepdims else np.squeeze(kept, axis=axis)
         kept_shape = kept.shape
         return self._unary(np.asarray(data, dtype=x.dtype), "logsumexp", lambda g, x, out: (
-            _expand(g, kept_shape, x.shape) * _exp(x - out.reshape(kept_shape))))
+            _expand(g, kept_shape, x.shape) * _exp(x - out.reshape(kept_shape))),
+            lambda dx, x, out: (dx * _exp(x - out.reshape(kept_shape))).sum(axis=axis,
+                                                                          keepdims=keepdims))
 
     def softmax(self, axis: int = -1) -> Tensor:
-        """s_i = e^(x_i) / sum_j e^(x_j);  vjp: s * (g - sum(g s))"""
+        """s_i = e^(x_i) / sum_j e^(x_j);  vjp: s * (g - sum(g s)), and the Jacobian is
+        symmetric, so the same rule is the jvp: s * (dx - sum(dx s))"""
         x = self.data
         e = np.exp(x - np.max(x, axis=axis, keepdims=True))
         return self._unary(e / e.sum(axis=axis, keepdims=True), "softmax", lambda g, x, out: (
             out * (g - (g * out).sum(axis=axis, keepdims=True))))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g), with softmax(x) = e^out"""
+        """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g), with softmax(x) = e^out;
+        forward: dx - sum(softmax(x) dx)"""
         x = self.data
         shifted = x - np.max(x, axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         return self._unary(out, "log_softmax", lambda g, x, out: (
-            g - _exp(out) * g.sum(axis=axis, keepdims=True)))
+            g - _exp(out) * g.sum(axis=axis, keepdims=True)), lambda dx, x, out: (
+            dx - (_exp(out) * dx).sum(axis=axis, keepdims=True)))
 
     # ---- shape -----------------------------------------------------------------------------
 
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """Same entries, new shape; the gradient is reshaped back."""
+        """Same entries, new shape; the gradient is reshaped back, the tangent reshaped."""
         new_shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
         try:
             data = self.data.reshape(new_shape)
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
                              f"(size {self.size}) into shape {new_shape}") from None
-        return self._unary(data, "reshape", lambda g, x, out: g.reshape(x.shape))
+        return self._unary(data, "reshape", lambda g, x, out: g.reshape(x.shape),
+                           lambda dx, x, out: dx.reshape(out.shape))
 
     def transpose(self, *axes: int) -> Tensor:
-        """Permute the axes (reverse them by default); the gradient is permuted back."""
+        """Permute the axes (reverse them by default); the gradient is permuted back, the
+        tangent permuted alike."""
         order = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not order:  # reverse all axes: its own inverse
-            return self._unary(self.data.T, "transpose", lambda g, x, out: g.T)
+            return self._unary(self.data.T, "transpose", lambda g, x, out: g.T)  # jvp: dx.T
         n = self.ndim
         permutation = tuple(a % n if -n <= a < n else a for a in order)
         if sorted(permutation) != list(range(n)):
@@ -616,7 +703,8 @@ class Tensor(Node):
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
         inverse = tuple(sorted(range(self.ndim), key=permutation.__getitem__))
         return self._unary(self.data.transpose(permutation), "transpose",
-                           lambda g, x, out: g.transpose(inverse))
+                           lambda g, x, out: g.transpose(inverse),
+                           lambda dx, x, out: dx.transpose(permutation))
 
     @property
     def T(self) -> Tensor:
@@ -625,7 +713,8 @@ class Tensor(Node):
 
     def broadcast_to(self, shape: int | Sequence[int]) -> Tensor:
         """The entries repeated along new leading axes and size-1 axes up to ``shape``, by
-        numpy's broadcasting rules (a fresh array, not a view);  vjp: g summed back to x's shape"""
+        numpy's broadcasting rules (a fresh array, not a view);  vjp: g summed back to x's
+        shape;  forward: dx broadcast alike"""
         new_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         try:
             view = np.broadcast_to(self.data, new_shape)
@@ -633,11 +722,12 @@ class Tensor(Node):
             raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {self.shape} "
                              f"to shape {new_shape}") from None
         return self._unary(view.copy(), "broadcast_to",
-                           lambda g, x, out: _unbroadcast(g, x.shape))
+                           lambda g, x, out: _unbroadcast(g, x.shape),
+                           lambda dx, x, out: _broadcast_to(dx, out.shape))
 
     def __getitem__(self, index: Any) -> Tensor:
         """Slices, integers, integer arrays and boolean masks; the gradient is scattered back
-        (repeated indices accumulate)."""
+        (repeated indices accumulate), the tangent indexed alike: dx[index]."""
         if isinstance(index, Tensor):
             index = index.data
         elif isinstance(index, tuple):
@@ -647,13 +737,17 @@ class Tensor(Node):
         except IndexError as error:
             raise IndexError(f"Tensor indexing: {error} (tensor shape {self.shape})") from None
         basic = _is_basic_index(index)
-        return self._unary(data, "index", lambda g, x, out: _scatter(g, index, basic, x))
+        return self._unary(data, "index", lambda g, x, out: _scatter(g, index, basic, x),
+                           lambda dx, x, out: dx[index])
 
     def _scatter_add(self, index: Any, shape: tuple[int, ...]) -> Tensor:
         """Zeros of ``shape`` with this tensor added at ``index`` (repeated indices add up): the
-        adjoint of indexing, which __getitem__'s VJP records with create_graph;  vjp: g[index]"""
-        data = _add_at(np.zeros(shape, dtype=self.dtype), index, _is_basic_index(index), self.data)
-        return self._unary(data, "scatter_add", lambda g, x, out: g[index])
+        adjoint of indexing, which __getitem__'s VJP records with create_graph;  vjp: g[index];
+        forward: dx scattered alike"""
+        basic = _is_basic_index(index)
+        data = _add_at(np.zeros(shape, dtype=self.dtype), index, basic, self.data)
+        return self._unary(data, "scatter_add", lambda g, x, out: g[index],
+                           lambda dx, x, out: _scatter(dx, index, basic, out))
 
 
 def _pow_base_slope(a: Any, b: Any) -> Any:
@@ -710,8 +804,19 @@ def _tensors(items: Sequence[ArrayLike], op: str) -> list[Tensor]:
     return [x if isinstance(x, Tensor) else Tensor(x) for x in items]
 
 
+def _slice_of(slot: tuple[Any, ...]) -> VJP:
+    """The VJP of one input of a join: its slice of the gradient."""
+    return lambda g, *inputs_and_out: g[slot]
+
+
+def _into_slice(slot: tuple[Any, ...]) -> JVP:
+    """The JVP share of one input of a join: its tangent in its slice, zeros elsewhere."""
+    return lambda dx, *inputs_and_out: _scatter(dx, slot, True, inputs_and_out[-1])
+
+
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join along an existing axis; each input gets its slice of the gradient back."""
+    """Join along an existing axis; each input gets its slice of the gradient back, and
+    its tangent fills its slice of the output's."""
     parts = _tensors(tensors, "concatenate")
     try:
         data = np.concatenate([t.data for t in parts], axis=axis)
@@ -721,14 +826,14 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     before = (slice(None),) * (axis % data.ndim)  # the axes in front of the joined one
     ends = np.cumsum([t.shape[axis] for t in parts]).tolist()
 
-    def piece(start: int, stop: int) -> VJP:
-        return lambda g, *inputs_and_out: g[(*before, slice(start, stop))]
-    return Tensor._record(data, "concatenate", parts,
-                          [piece(start, stop) for start, stop in zip([0, *ends], ends)])
+    slots = [(*before, slice(start, stop)) for start, stop in zip([0, *ends], ends)]
+    return Tensor._record(data, "concatenate", parts, [_slice_of(slot) for slot in slots],
+                          [_into_slice(slot) for slot in slots])
 
 
 def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join along a new axis; each input gets its slice of the gradient back."""
+    """Join along a new axis; each input gets its slice of the gradient back, and its
+    tangent fills its slice of the output's."""
     parts = _tensors(tensors, "stack")
     try:
         data = np.stack([t.data for t in parts], axis=axis)
@@ -737,13 +842,14 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
         raise ValueError(f"stack: shapes {shapes} along axis {axis}: {error}") from None
     before = (slice(None),) * (axis % data.ndim)
 
-    def piece(i: int) -> VJP:
-        return lambda g, *inputs_and_out: g[(*before, i)]
-    return Tensor._record(data, "stack", parts, [piece(i) for i in range(len(parts))])
+    slots = [(*before, i) for i in range(len(parts))]
+    return Tensor._record(data, "stack", parts, [_slice_of(slot) for slot in slots],
+                          [_into_slice(slot) for slot in slots])
 
 
 def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
-    """x where condition holds, else y;  d/dx = condition, d/dy = not condition (broadcast)."""
+    """x where condition holds, else y;  d/dx = condition, d/dy = not condition (broadcast);
+    forward: where(condition, dx, dy)."""
     mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     if isinstance(x, Tensor) and not isinstance(y, Tensor):
         a, b = x, x._lift(y, "where")
@@ -758,7 +864,9 @@ def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
                          "broadcast together") from None
     return Tensor._record(data, "where", (a, b), (
         lambda g, a, b, out: _unbroadcast(_where(mask, g, 0.0), a.shape),
-        lambda g, a, b, out: _unbroadcast(_where(mask, 0.0, g), b.shape)))
+        lambda g, a, b, out: _unbroadcast(_where(mask, 0.0, g), b.shape)), (
+        lambda da, a, b, out: _where(mask, da, 0.0),
+        lambda db, a, b, out: _where(mask, 0.0, db)))
 
 
 def _rows(x: Any) -> Any:
@@ -773,6 +881,13 @@ _LINEAR_VJPS: tuple[VJP, ...] = (
     lambda g, *rest: g.sum(axis=tuple(range(g.ndim - 1))),  # db = G summed over rows
 )
 _LINEAR_VJPS_NO_BIAS = _LINEAR_VJPS[:2]
+# and its JVP shares, jvp(d_input, x, weight[, bias], out): d(x W^T + b) = dx W^T + x dW^T + db
+_LINEAR_JVPS: tuple[JVP, ...] = (
+    lambda dx, x, w, *rest: dx @ w.T,
+    lambda dw, x, w, *rest: x @ dw.T,
+    lambda db, *rest: db,  # broadcast over the rows
+)
+_LINEAR_JVPS_NO_BIAS = _LINEAR_JVPS[:2]
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -786,13 +901,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          "(out_features, in_features))")
     data = xd @ wd.T
     if bias is None:
-        return Tensor._record(data, "linear", (x, weight), _LINEAR_VJPS_NO_BIAS)
+        return Tensor._record(data, "linear", (x, weight), _LINEAR_VJPS_NO_BIAS,
+                              _LINEAR_JVPS_NO_BIAS)
     bias = bias if isinstance(bias, Tensor) else Tensor(bias)
     if bias.data.shape != (wd.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of "
                          f"shape {weight.shape} (expected ({weight.shape[0]},))")
     data += bias.data
-    return Tensor._record(data, "linear", (x, weight, bias), _LINEAR_VJPS)
+    return Tensor._record(data, "linear", (x, weight, bias), _LINEAR_VJPS, _LINEAR_JVPS)
 
 
 def _class_labels(target: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
@@ -822,7 +938,8 @@ def _minus_onehot(p: Any, rows: np.ndarray, labels: np.ndarray) -> Any:
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-log softmax(z)[target] per row, as one stable node:  d/dz = softmax(z) - onehot(target).
+    """-log softmax(z)[target] per row, as one stable node:  d/dz = softmax(z) - onehot(target);
+    forward: per row, sum((softmax(z) - onehot(target)) dz), then the reduction.
 
     ``logits`` has shape (N, C) and ``target`` holds N integer class labels in [0, C).
     """
@@ -842,11 +959,19 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     if reduction == "mean":
         data = data / count
 
-    def vjp(g: Any, z: Any, out: Any) -> Any:
+    def slope(z: Any) -> Any:  # d(loss of each row)/dz = softmax(z) - onehot(labels)
         # softmax(z); for the very array this forward pass saw, from the arrays it computed
         probs = e / total if z is z_data else _softmax(z, axis=1)
-        grad = _minus_onehot(probs, rows, labels)
+        return _minus_onehot(probs, rows, labels)
+
+    def vjp(g: Any, z: Any, out: Any) -> Any:
         if reduction == "none":
-            return grad * g[:, None]
-        return grad * (g / count if reduction == "mean" else g)
-    return Tensor._record(np.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,))
+            return slope(z) * g[:, None]
+        return slope(z) * (g / count if reduction == "mean" else g)
+
+    def jvp(dz: np.ndarray, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        per_row = (slope(z) * dz).sum(axis=1)
+        if reduction == "none":
+            return per_row
+        return per_row.sum() / count if reduction == "mean" else per_row.sum()
+    return Tensor._record(np.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,), (jvp,))
