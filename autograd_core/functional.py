@@ -1,5 +1,5 @@
 """Derivatives as functions: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``, ``hvp``,
-``vjp`` and ``jvp``, in the style of JAX's transforms.
+``vjp`` (reverse mode) and ``jvp`` (forward mode), in the style of JAX's transforms.
 
 ``grad(f)`` is a new function that returns df/dx. Called with Python floats, ``f`` receives
 ``Value``s and the derivatives come back as floats; called with numpy arrays, ``f`` receives
@@ -324,6 +324,36 @@ def jvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
     """(f(primals), J(primals) @ tangents) from ONE forward pass that carries tangents along.
 
     Floats: f receives dual numbers (see ``forward.Dual``); ``primals`` and ``tangents`` are
-    numbers or equally long sequences of numbers.
+    numbers or equally long sequences of numbers. Arrays: f receives Tensors that carry a
+    tangent beside their data; ``primals`` and ``tangents`` are arrays of equal shapes, or
+    equally long tuples of them, and f returns a Tensor or a tuple of Tensors. No graph is
+    recorded and no reverse pass runs.
     """
-    return forward.jvp(f, primals, tangents)
+    several = isinstance(primals, tuple)
+    first = primals[0] if several and primals else primals
+    if not isinstance(first, (np.ndarray, Tensor)):
+        return forward.jvp(f, primals, tangents)
+    xs, vs = (primals, tangents) if several else ((primals,), (tangents,))
+    if not isinstance(vs, tuple) or len(vs) != len(xs):
+        raise ValueError("jvp: primals and tangents must have the same structure (an array "
+                         "each, or equally long tuples of arrays)")
+    for x in xs:
+        if not isinstance(x, (np.ndarray, Tensor)):
+            raise TypeError(f"jvp: mixes arrays with {type(x).__name__}; give arrays only, or "
+                            "numbers only")
+    with engine.no_grad():  # forward mode needs no graph
+        duals = [Tensor._dual(x.data if isinstance(x, Tensor) else x, v) for x, v in zip(xs, vs)]
+        outputs = f(*duals)
+    if isinstance(outputs, (list, tuple)):
+        pairs = [_value_and_tangent(out) for out in outputs]
+        return tuple(p for p, _ in pairs), tuple(t for _, t in pairs)
+    return _value_and_tangent(outputs)
+
+
+def _value_and_tangent(out: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A Tensor output's data and tangent (zeros where nothing it depends on had one)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"jvp: with array inputs f must return Tensors, got "
+                        f"{type(out).__name__}")
+    tangent = np.zeros_like(out.data) if out.tangent is None else out.tangent
+    return out.data, tangent

@@ -20,13 +20,16 @@ from test_forward import programs as forward_programs
 from test_value_properties import OP_CASES, _evaluate_checked, cases
 
 from autograd_core import (
+    Tensor,
     Value,
+    concatenate,
     forward_jacobian,
     grad,
     gradcheck,
     hessian,
     hvp,
     jacobian,
+    jvp,
     no_grad,
     value_and_grad,
     vjp,
@@ -258,5 +261,91 @@ def test_arguments_outside_argnums_reach_f_unchanged() -> None:
     (lambda: vjp(lambda x: [x, x], 1.0)[1]([1.0]), ValueError, "2 outputs"),
 ])
 def test_clear_errors(thunk: Callable[[], Any], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        thunk()
+
+
+# ---- arrays: f receives Tensors, results are numpy arrays -------------------------------------
+
+ARRAY_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "tanh-matmul": lambda x: (Tensor(np.arange(6.0).reshape(2, 3) / 5) @ x.tanh()).exp(),
+    "softmax": lambda x: x.softmax() * x,
+    "logsumexp-broadcast": lambda x: (x.reshape(3, 1) * x - x.logsumexp()).sigmoid(),
+    "index-concat": lambda x: concatenate([x[[0, 0, 2]] * x[1], x.sin()]),
+}
+SMALL = st.lists(st.floats(-2.0, 2.0, allow_subnormal=False), min_size=3, max_size=3)
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_FUNCTIONS))
+@settings(max_examples=20, deadline=None)
+@given(x=SMALL, v=SMALL)
+def test_forward_mode_jvp_agrees_with_the_reverse_jacobian(name: str, x: list[float],
+                                                            v: list[float]) -> None:
+    f = ARRAY_FUNCTIONS[name]
+    out, tangent = jvp(f, np.array(x), np.array(v))
+    full = jacobian(f)(np.array(x))
+    assert full.shape == out.shape + (3,)
+    np.testing.assert_allclose(tangent, full @ np.array(v), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(out, f(Tensor(np.array(x))).data)
+
+
+@settings(max_examples=20, deadline=None)
+@given(x=SMALL, w=SMALL)
+def test_array_hessian_matches_finite_differences_and_hvp(x: list[float], w: list[float]) -> None:
+    def f(t: Tensor) -> Tensor:
+        return ((t * np.array(w)).sin() * t.exp()).sum() + (t @ t) ** 2
+
+    point = np.array(x)
+    h = hessian(f)(point)
+    eps = 1e-6
+    gradient = grad(f)
+    columns = [(gradient(point + eps * e) - gradient(point - eps * e)) / (2 * eps)
+               for e in np.eye(3)]
+    np.testing.assert_allclose(h, np.array(columns).T, rtol=1e-5, atol=1e-6)
+    value, product = hvp(f, point, np.array(w))
+    assert value == pytest.approx(float(f(Tensor(point)).data))
+    np.testing.assert_allclose(product, h @ np.array(w), rtol=1e-10, atol=1e-10)
+
+
+def test_array_hessian_of_a_quadratic_form_and_tuple_argnums() -> None:
+    a = np.random.default_rng(0).normal(size=(4, 4))
+    h = hessian(lambda x: x @ (Tensor(a) @ x))(np.ones(4))
+    np.testing.assert_allclose(h, a + a.T, rtol=1e-14)
+    blocks = hessian(lambda x, y: (x * x).sum() * (y * y * y).sum(), argnums=(0, 1))(
+        np.array([1.0, 2.0]), np.array([3.0]))
+    assert [[b.shape for b in row] for row in blocks] == [[(2, 2), (2, 1)], [(1, 2), (1, 1)]]
+    np.testing.assert_allclose(blocks[0][1], [[2 * 1.0 * 27], [2 * 2.0 * 27]])
+    np.testing.assert_allclose(blocks[1][1], [[5.0 * 6 * 3.0]])
+
+
+def test_array_transforms_return_arrays_and_nest() -> None:
+    x = np.array([0.5, -1.0])
+    value, g = value_and_grad(lambda t: (t ** 3).sum())(x)
+    assert isinstance(g, np.ndarray) and float(value) == pytest.approx(-0.875)
+    np.testing.assert_allclose(g, 3 * x ** 2)
+    second = grad(lambda t: (grad(lambda u: (u ** 3).sum())(t) * np.array([1.0, 2.0])).sum())(x)
+    np.testing.assert_allclose(second, 6 * x * np.array([1.0, 2.0]))
+    out, pullback = vjp(lambda t: t.exp() * 2.0, x)
+    (back,) = pullback(np.array([1.0, 3.0]))
+    np.testing.assert_allclose(back, 2 * np.exp(x) * np.array([1.0, 3.0]))
+    np.testing.assert_allclose(out, 2 * np.exp(x))
+    unused = grad(lambda t, u: (t * t).sum(), argnums=(0, 1))(x, np.ones((2, 2)))
+    np.testing.assert_array_equal(unused[1], np.zeros((2, 2)))
+    _, no_tangent = jvp(lambda t: Tensor(np.ones(3)), x, np.ones(2))
+    np.testing.assert_array_equal(no_tangent, np.zeros(3))
+
+
+@pytest.mark.parametrize(("thunk", "error", "match"), [
+    (lambda: grad(lambda t: t * 2.0)(np.ones(3)), ValueError, r"shape \(3,\).*jacobian"),
+    (lambda: hessian(lambda t: t.exp())(np.ones(2)), ValueError, r"hessian:.*jacobian"),
+    (lambda: jvp(lambda t: t, (np.ones(2), np.ones(2)), (np.ones(2),)), ValueError,
+     "same structure"),
+    (lambda: jvp(lambda t: t, np.ones(2), np.ones(3)), ValueError, "shape"),
+    (lambda: jvp(lambda t: 3.0, np.ones(2), np.ones(2)), TypeError, "must return Tensors"),
+    (lambda: hvp(lambda t: (t * t).sum(), np.ones(2), np.ones(3)), ValueError, "tangent"),
+    (lambda: vjp(lambda t: t * 2.0, np.ones(2))[1](np.ones(3)), ValueError, "cotangent"),
+])
+def test_clear_errors_for_arrays(thunk: Callable[[], Any], error: type[Exception],
+                                 match: str) -> None:
     with pytest.raises(error, match=match):
         thunk()
