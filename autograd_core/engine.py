@@ -135,36 +135,30 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def _chain_rule(root: Node, gradient: Any) -> Iterator[tuple[Node, Any]]:
-    """Yield (node, dL/dnode) from ``root`` down to the leaves, each node once all of its
-    gradient has arrived, passing it on to the node's parents right after the yield."""
-    grads = {root: gradient}
-    for node in reversed(topological_order(root)):
-        upstream = grads.pop(node)
-        yield node, upstream
-        if not node._parents:
-            continue
-        for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
-            earlier = grads.get(parent)
-            grads[parent] = contribution if earlier is None else earlier + contribution
+class _BackwardPass:
+    """The conditions a pass runs in (a plain class: cheaper to enter than a generator).
 
+    With ``create_graph`` the gradients are computed by recorded ops, so grad mode is on and the
+    graph of the gradient exists and can itself be differentiated.
+    """
 
-@contextmanager
-def _backward_pass(create_graph: bool) -> Iterator[None]:
-    """The conditions a pass runs in: with ``create_graph`` the gradients are computed by
-    recorded ops, so the graph of the gradient exists and can itself be differentiated."""
-    # The pass allocates many short-lived containers while millions of nodes may be alive;
-    # Python's cyclic GC would rescan those nodes again and again, so it waits till the end.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        if create_graph:
-            with enable_grad():
-                yield
-        else:
-            yield
-    finally:
-        if gc_was_enabled:
+    __slots__ = ("create_graph", "gc_was_enabled", "grad_was_enabled")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+
+    def __enter__(self) -> None:
+        # The pass allocates many short-lived containers while millions of nodes may be alive;
+        # Python's cyclic GC would rescan those nodes again and again, so it waits till the end.
+        self.gc_was_enabled = gc.isenabled()
+        gc.disable()
+        self.grad_was_enabled = _grad_enabled
+        if self.create_graph:
+            set_grad_enabled(True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        set_grad_enabled(self.grad_was_enabled)
+        if self.gc_was_enabled:
             gc.enable()
 
 
@@ -174,26 +168,44 @@ def backward(root: Node, gradient: Any, create_graph: bool = False) -> None:
     On the fast path (``create_graph=False``) ``gradient`` is a raw number or array and every
     gradient is one too. With ``create_graph=True`` it is a node, and so is every gradient.
     """
-    with _backward_pass(create_graph):
-        # Arrays someone else can still reach: the seed, every interior node's gradient (kept on
-        # node.grad, and passed through unchanged by ops such as +), and what leaves received.
-        # A leaf may take any other gradient as its own instead of copying it.
-        reachable = {id(gradient)}
-        for node, upstream in _chain_rule(root, gradient):
-            if node._parents:
-                node.grad = upstream
-            else:
-                node._accumulate(upstream, id(upstream) in reachable)
-            reachable.add(id(upstream))
+    _propagate(root, gradient, create_graph, wanted=None)
 
 
 def gradients(root: Node, inputs: Sequence[Node], gradient: Any,
               create_graph: bool = False) -> list[Any]:
     """d(root)/d(input) contracted with ``gradient``, for each input (``None`` where root does
     not depend on it), leaving every node's ``.grad`` untouched (PyTorch's autograd.grad)."""
-    wanted = {node: None for node in inputs}
-    with _backward_pass(create_graph):
-        for node, upstream in _chain_rule(root, gradient):
-            if node in wanted:
-                wanted[node] = upstream
+    wanted: dict[Node, Any] = {node: None for node in inputs}
+    _propagate(root, gradient, create_graph, wanted)
     return [wanted[node] for node in inputs]
+
+
+def _propagate(root: Node, gradient: Any, create_graph: bool,
+               wanted: dict[Node, Any] | None) -> None:
+    """The pass itself: from the root down, each node's gradient is complete when its turn
+    comes (every node using it came earlier), and it is passed on to the node's parents.
+
+    Each node's gradient is stored on it (``backward``: leaves accumulate, interior nodes are
+    overwritten) or, when ``wanted`` is given, only in ``wanted`` for the nodes it names.
+    """
+    with _BackwardPass(create_graph):
+        grads = {root: gradient}
+        # Arrays someone else can still reach: the seed, every interior node's gradient (kept on
+        # node.grad, and passed through unchanged by ops such as +), and what leaves received.
+        # A leaf may take any other gradient as its own instead of copying it.
+        reachable = {id(gradient)}
+        for node in reversed(topological_order(root)):
+            upstream = grads.pop(node)
+            if wanted is not None:
+                if node in wanted:
+                    wanted[node] = upstream
+            elif not node._parents:
+                node._accumulate(upstream, id(upstream) in reachable)
+                reachable.add(id(upstream))
+                continue
+            else:
+                node.grad = upstream
+                reachable.add(id(upstream))
+            for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
+                earlier = grads.get(parent)
+                grads[parent] = contribution if earlier is None else earlier + contribution

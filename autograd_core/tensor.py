@@ -877,8 +877,8 @@ def _rows(x: Any) -> Any:
 # linear's VJPs, vjp(g, x, weight[, bias], out): fixed functions, no closures per call
 _LINEAR_VJPS: tuple[VJP, ...] = (
     lambda g, x, w, *rest: g @ w,  # dx = G W
-    lambda g, x, w, *rest: _rows(g).T @ _rows(x),  # dW = G^T x over all rows
-    lambda g, *rest: g.sum(axis=tuple(range(g.ndim - 1))),  # db = G summed over rows
+    lambda g, x, w, *rest: g.T @ x if g.ndim == 2 else _rows(g).T @ _rows(x),  # dW = G^T x
+    lambda g, *rest: g.sum(axis=0) if g.ndim == 2 else _rows(g).sum(axis=0),  # db = sum_rows G
 )
 _LINEAR_VJPS_NO_BIAS = _LINEAR_VJPS[:2]
 # and its JVP shares, jvp(d_input, x, weight[, bias], out): d(x W^T + b) = dx W^T + x dW^T + db
