@@ -1,7 +1,8 @@
 """``Value``: a scalar node, micrograd-compatible, with each op's derivative beside its rule.
 
-Every operation computes its result and, on the line below, a function giving its local
-derivatives d(out)/d(input) from the inputs and the output. That function is written once,
+Every operation computes its result and, right below it, names a function giving its local
+derivatives d(out)/d(input) from the inputs and the output (a class attribute, made once: a
+lambda per node would cost time and memory on every operation). That function is written once,
 with operators and the small helpers below that work on floats and on Values alike: the
 forward pass calls it with floats (the numbers ``backward`` multiplies by the upstream
 gradient, see ``engine.py``), and ``backward(create_graph=True)`` calls it with the nodes
@@ -57,7 +58,10 @@ def _record(data: float, op: str, parents: tuple[Value, ...], derivative: Deriva
     if engine._grad_enabled:
         out._parents = parents
         out._derivative = derivative
-        out._local_grads = derivative(*[parent.data for parent in parents], data)
+        if len(parents) == 1:  # most ops: no list of operands to build
+            out._local_grads = derivative(parents[0].data, data)
+        else:
+            out._local_grads = derivative(*[parent.data for parent in parents], data)
     else:
         out._parents = ()
         out._derivative = _no_inputs
@@ -223,22 +227,25 @@ class Value(ScalarComposites, Node):
     def __add__(self, other: Operand) -> Value:
         """d(a+b)/da = 1, d(a+b)/db = 1"""
         other = _as_value(other, "+")
-        return _record(self.data + other.data, "+", (self, other),
-                       lambda a, b, out: (1.0, 1.0))
+        return _record(self.data + other.data, "+", (self, other), Value._add_slopes)
+
+    _add_slopes = staticmethod(lambda a, b, out: (1.0, 1.0))
 
     def __mul__(self, other: Operand) -> Value:
         """d(ab)/da = b, d(ab)/db = a"""
         other = _as_value(other, "*")
-        return _record(self.data * other.data, "*", (self, other),
-                       lambda a, b, out: (b, a))
+        return _record(self.data * other.data, "*", (self, other), Value._mul_slopes)
+
+    _mul_slopes = staticmethod(lambda a, b, out: (b, a))
 
     def __truediv__(self, other: Operand) -> Value:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
         other = _as_value(other, "/")
         if other.data == 0:
             raise ZeroDivisionError(f"Value /: division of {self.data!r} by zero")
-        return _record(self.data / other.data, "/", (self, other),
-                       lambda a, b, out: (1.0 / b, -out / b))
+        return _record(self.data / other.data, "/", (self, other), Value._div_slopes)
+
+    _div_slopes = staticmethod(lambda a, b, out: (1.0 / b, -out / b))
 
     def __pow__(self, exponent: Operand) -> Value:
         """d(x^p)/dx = p x^(p-1); for a Value exponent also d(x^y)/dy = x^y ln x"""
@@ -250,8 +257,10 @@ class Value(ScalarComposites, Node):
         if base < 0 or (base == 0 and p <= 0):
             raise ValueError(f"Value **: a Value exponent needs a positive base (d/dy x^y = "
                              f"x^y ln x), got base {base!r} and exponent {p!r}")
-        return _record(_power(base, p), "**", (self, exponent), lambda x, y, out: (
-            _power_slope(x, y), out * _log(x) if _data(x) > 0 else 0.0))
+        return _record(_power(base, p), "**", (self, exponent), Value._pow_slopes)
+
+    _pow_slopes = staticmethod(lambda x, y, out: (
+        _power_slope(x, y), out * _log(x) if _data(x) > 0 else 0.0))
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -260,67 +269,81 @@ class Value(ScalarComposites, Node):
 
     def exp(self) -> Value:
         """d/dx e^x = e^x"""
-        return _record(_exp(self.data), "exp", (self,), lambda x, out: (out,))
+        return _record(_exp(self.data), "exp", (self,), Value._exp_slope)
+
+    _exp_slope = staticmethod(lambda x, out: (out,))
 
     def log(self) -> Value:
         """d/dx ln x = 1/x  (x > 0)"""
         x = self.data
         if x <= 0:
             raise ValueError(f"Value.log: the logarithm needs x > 0, got {x!r}")
-        return _record(math.log(x), "log", (self,), lambda x, out: (1.0 / x,))
+        return _record(math.log(x), "log", (self,), Value._log_slope)
+
+    _log_slope = staticmethod(lambda x, out: (1.0 / x,))
 
     def sqrt(self) -> Value:
         """d/dx sqrt(x) = 1 / (2 sqrt(x))  (x >= 0; +inf at 0)"""
         x = self.data
         if x < 0:
             raise ValueError(f"Value.sqrt: the square root needs x >= 0, got {x!r}")
-        return _record(math.sqrt(x), "sqrt", (self,),
-                       lambda x, out: (0.5 / out if _data(out) else math.inf,))
+        return _record(math.sqrt(x), "sqrt", (self,), Value._sqrt_slope)
+
+    _sqrt_slope = staticmethod(lambda x, out: (0.5 / out if _data(out) else math.inf,))
 
     def sin(self) -> Value:
         """d/dx sin x = cos x"""
-        return _record(_sin(self.data), "sin", (self,), lambda x, out: (_cos(x),))
+        return _record(_sin(self.data), "sin", (self,), Value._sin_slope)
+
+    _sin_slope = staticmethod(lambda x, out: (_cos(x),))
 
     def cos(self) -> Value:
         """d/dx cos x = -sin x"""
-        return _record(_cos(self.data), "cos", (self,), lambda x, out: (-_sin(x),))
+        return _record(_cos(self.data), "cos", (self,), Value._cos_slope)
+
+    _cos_slope = staticmethod(lambda x, out: (-_sin(x),))
 
     def abs(self) -> Value:
         """d/dx |x| = sign(x), with sign(0) = 0"""
-        x = self.data
-        sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-        return _record(abs(x), "abs", (self,), lambda x, out: (sign,))
+        return _record(abs(self.data), "abs", (self,), Value._abs_slope)
+
+    _abs_slope = staticmethod(lambda x, out: (  # a constant: its own derivative is 0
+        1.0 if _data(x) > 0 else -1.0 if _data(x) < 0 else 0.0,))
 
     # ---- activation functions ----------------------------------------------------------
 
     def tanh(self) -> Value:
         """d/dx tanh x = 1 - tanh^2 x  (math.tanh saturates to exactly +-1, never overflows)"""
-        return _record(math.tanh(self.data), "tanh", (self,), lambda x, t: (1.0 - t * t,))
+        return _record(math.tanh(self.data), "tanh", (self,), Value._tanh_slope)
+
+    _tanh_slope = staticmethod(lambda x, t: (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """d/dx s(x) = s(x) (1 - s(x)), with s(x) = 1 / (1 + e^-x)"""
-        return _record(_sigmoid(self.data), "sigmoid", (self,),
-                       lambda x, s: (s * (1.0 - s),))
+        return _record(_sigmoid(self.data), "sigmoid", (self,), Value._sigmoid_slope)
+
+    _sigmoid_slope = staticmethod(lambda x, s: (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """d/dx max(x, 0) = 1 if x > 0 else 0"""
         x = self.data
         out = 0.0 if x <= 0 else x  # NaN fails `x <= 0` and so propagates
-        slope = 1.0 if x > 0 else 0.0
-        return _record(out, "ReLU", (self,), lambda x, out: (slope,))
+        return _record(out, "ReLU", (self,), Value._relu_slope)
+
+    _relu_slope = staticmethod(lambda x, out: (1.0 if _data(x) > 0 else 0.0,))
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """d/dx = 1 if x > 0 else alpha"""
         x = self.data
         if x > 0:
-            return _record(x, "leaky_relu", (self,), lambda x, out: (1.0,))
+            return _record(x, "leaky_relu", (self,), Value._identity_slope)
         return _record(alpha * x, "leaky_relu", (self,), lambda x, out: (alpha,))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """elu(x) = x if x > 0 else alpha (e^x - 1);  d/dx = 1 if x > 0 else alpha e^x"""
         x = self.data
         if x > 0:
-            return _record(x, "elu", (self,), lambda x, out: (1.0,))
+            return _record(x, "elu", (self,), Value._identity_slope)
         return _record(alpha * math.expm1(x), "elu", (self,), lambda x, out: (alpha * _exp(x),))
 
     def softplus(self) -> Value:
@@ -328,7 +351,10 @@ class Value(ScalarComposites, Node):
         x = self.data
         # x + ln(1 + e^-x) for x > 0: no overflow, and no jump where a cutoff would switch to x
         out = x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
-        return _record(out, "softplus", (self,), lambda x, out: (_sigmoid(x),))
+        return _record(out, "softplus", (self,), Value._softplus_slope)
+
+    _softplus_slope = staticmethod(lambda x, out: (_sigmoid(x),))
+    _identity_slope = staticmethod(lambda x, out: (1.0,))  # where an activation is x itself
 
 
 Operand = Value | int | float
@@ -349,9 +375,13 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0
     total = b_node.data
     for w, x in zip(w_nodes, x_nodes):
         total += w.data * x.data
-    n = len(w_nodes)
-    return _record(total, "dot", (*w_nodes, *x_nodes, b_node),
-                   lambda *wxb: (*wxb[n:2 * n], *wxb[:n], 1.0))
+    return _record(total, "dot", (*w_nodes, *x_nodes, b_node), _dot_slopes)
+
+
+def _dot_slopes(*wxb_out: Scalar) -> tuple[Scalar, ...]:
+    """(w_1..w_n, x_1..x_n, bias, out) -> (x_1..x_n, w_1..w_n, 1)"""
+    n = (len(wxb_out) - 2) // 2
+    return (*wxb_out[n:2 * n], *wxb_out[:n], 1.0)
 
 
 def values(numbers: Iterable[Number]) -> list[Value]:
