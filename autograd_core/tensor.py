@@ -290,9 +290,12 @@ class Tensor(Node):
         inputs, vjps, out = self._inputs, self._vjps, self.data
         if len(inputs) == 1:  # most ops: no list of operands to build
             grads = (vjps[0](upstream, inputs[0].data, out),)
-        else:
-            operands = [x.data for x in inputs]
-            grads = [vjp(upstream, *operands, out) for vjp in vjps]
+        else:  # the call vjp(g, *inputs, out), its argument list built once for every vjp
+            operands = [upstream]
+            for x in inputs:
+                operands.append(x.data)
+            operands.append(out)
+            grads = [vjp(*operands) for vjp in vjps]
         if engine._detect_anomaly:
             self._check_backward(upstream, grads)
         return grads
@@ -965,9 +968,14 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         return _minus_onehot(probs, rows, labels)
 
     def vjp(g: Any, z: Any, out: Any) -> Any:
+        grad = slope(z)
         if reduction == "none":
-            return slope(z) * g[:, None]
-        return slope(z) * (g / count if reduction == "mean" else g)
+            return grad * g[:, None]
+        scale = g / count if reduction == "mean" else g
+        if isinstance(grad, Tensor):
+            return grad * scale
+        grad *= scale  # a fresh array: scaled in place
+        return grad
 
     def jvp(dz: np.ndarray, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         per_row = (slope(z) * dz).sum(axis=1)
