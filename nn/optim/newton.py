@@ -31,8 +31,9 @@ class Newton(Optimizer):
 
     ``step(closure)`` requires a closure that computes and returns the loss (a Value or a
     one-element Tensor); calling ``backward`` in it is allowed but not needed. After a step,
-    ``last_step`` holds the loss, ||g|| and the Newton decrement g^T (H + damping I)^-1 g
-    (half of it estimates how far the loss is above the minimum of its quadratic model).
+    ``last_step`` holds what was measured at its starting point: the loss, ||g|| and the Newton
+    decrement -g^T d = g^T (H + damping I)^-1 g (for damping 0, half of it is how far the loss
+    lies above the minimum of its quadratic model).
     """
 
     def __init__(self, params: Params, lr: float = 1.0, damping: float = 0.0,
