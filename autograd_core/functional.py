@@ -110,9 +110,11 @@ class _Call:
 
     def _finish(self, gradient: Any, x: Node, as_node: bool) -> Any:
         """A gradient as the caller wants it: a node, or else a float or an array."""
-        if gradient is None:
-            zero = 0.0 if self.kind == SCALAR else np.zeros_like(x.data)
-            return zero if not as_node else Value(zero) if self.kind == SCALAR else Tensor(zero)
+        if gradient is None:  # not recorded: the output does not depend on x
+            if self.kind == SCALAR:
+                return Value(0.0) if as_node else 0.0
+            zeros = np.zeros_like(x.data)
+            return Tensor(zeros) if as_node else zeros
         if as_node:
             return gradient
         return float(gradient) if self.kind == SCALAR else np.array(gradient, dtype=x.data.dtype)
