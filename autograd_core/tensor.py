@@ -418,46 +418,64 @@ class Tensor(Node):
                              "broadcast together") from None
         return Tensor._record(data, op, (a, b), vjps, jvps)
 
+    # Each binary op's VJPs and JVPs, vjp(g, a, b, out) and jvp(d_input, a, b, out), are class
+    # attributes written under it: made once, not as new lambdas on every call.
+
     def __add__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a+b)/da = 1, d(a+b)/db = 1;  forward: d(a+b) = da + db"""
-        return self._binary(other, "+", np.add, (
-            lambda g, a, b, out: _unbroadcast(g, a.shape),
-            lambda g, a, b, out: _unbroadcast(g, b.shape)), (
-            lambda da, a, b, out: da,
-            lambda db, a, b, out: db), reflected)
+        return self._binary(other, "+", np.add, Tensor._add_vjps, Tensor._add_jvps, reflected)
+
+    _add_vjps: tuple[VJP, VJP] = (
+        lambda g, a, b, out: _unbroadcast(g, a.shape),
+        lambda g, a, b, out: _unbroadcast(g, b.shape))
+    _add_jvps: tuple[JVP, JVP] = (
+        lambda da, a, b, out: da,
+        lambda db, a, b, out: db)
 
     def __sub__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a-b)/da = 1, d(a-b)/db = -1;  forward: d(a-b) = da - db"""
-        return self._binary(other, "-", np.subtract, (
-            lambda g, a, b, out: _unbroadcast(g, a.shape),
-            lambda g, a, b, out: _unbroadcast(-g, b.shape)), (
-            lambda da, a, b, out: da,
-            lambda db, a, b, out: -db), reflected)
+        return self._binary(other, "-", np.subtract, Tensor._sub_vjps, Tensor._sub_jvps, reflected)
+
+    _sub_vjps: tuple[VJP, VJP] = (
+        lambda g, a, b, out: _unbroadcast(g, a.shape),
+        lambda g, a, b, out: _unbroadcast(-g, b.shape))
+    _sub_jvps: tuple[JVP, JVP] = (
+        lambda da, a, b, out: da,
+        lambda db, a, b, out: -db)
 
     def __mul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(ab)/da = b, d(ab)/db = a;  forward: d(ab) = da b + a db"""
-        return self._binary(other, "*", np.multiply, (
-            lambda g, a, b, out: _unbroadcast(g * b, a.shape),
-            lambda g, a, b, out: _unbroadcast(g * a, b.shape)), (
-            lambda da, a, b, out: da * b,
-            lambda db, a, b, out: a * db), reflected)
+        return self._binary(other, "*", np.multiply, Tensor._mul_vjps, Tensor._mul_jvps, reflected)
+
+    _mul_vjps: tuple[VJP, VJP] = (
+        lambda g, a, b, out: _unbroadcast(g * b, a.shape),
+        lambda g, a, b, out: _unbroadcast(g * a, b.shape))
+    _mul_jvps: tuple[JVP, JVP] = (
+        lambda da, a, b, out: da * b,
+        lambda db, a, b, out: a * db)
 
     def __truediv__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2;  forward: d(a/b) = da/b - db a/b^2"""
-        return self._binary(other, "/", np.divide, (
-            lambda g, a, b, out: _unbroadcast(g / b, a.shape),
-            lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape)), (
-            lambda da, a, b, out: da / b,
-            lambda db, a, b, out: -db * out / b), reflected)
+        return self._binary(other, "/", np.divide, Tensor._div_vjps, Tensor._div_jvps, reflected)
+
+    _div_vjps: tuple[VJP, VJP] = (
+        lambda g, a, b, out: _unbroadcast(g / b, a.shape),
+        lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape))
+    _div_jvps: tuple[JVP, JVP] = (
+        lambda da, a, b, out: da / b,
+        lambda db, a, b, out: -db * out / b)
 
     def __pow__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (0 where a = 0, NaN where a < 0);
         forward: d(a^b) = da b a^(b-1) + db a^b ln a"""
-        return self._binary(other, "**", np.power, (
-            lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape),
-            lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, out), b.shape)), (
-            lambda da, a, b, out: da * _pow_base_slope(a, b),
-            lambda db, a, b, out: db * _pow_exponent_slope(a, out)), reflected)
+        return self._binary(other, "**", np.power, Tensor._pow_vjps, Tensor._pow_jvps, reflected)
+
+    _pow_vjps: tuple[VJP, VJP] = (
+        lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape),
+        lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, out), b.shape))
+    _pow_jvps: tuple[JVP, JVP] = (
+        lambda da, a, b, out: da * _pow_base_slope(a, b),
+        lambda db, a, b, out: db * _pow_exponent_slope(a, out))
 
     def __matmul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(AB)/dA: G B^T,  d(AB)/dB: A^T G  (1-D operands as in numpy.matmul);
@@ -468,9 +486,11 @@ class Tensor(Node):
         except ValueError:
             raise ValueError(f"Tensor @: shapes {a.shape} and {b.shape} are not aligned for "
                              "matrix multiplication") from None
-        return Tensor._record(data, "@", (a, b), (_matmul_d_a, _matmul_d_b), (
-            lambda da, a, b, out: da @ b,
-            lambda db, a, b, out: a @ db))
+        return Tensor._record(data, "@", (a, b), (_matmul_d_a, _matmul_d_b), Tensor._matmul_jvps)
+
+    _matmul_jvps: tuple[JVP, JVP] = (
+        lambda da, a, b, out: da @ b,
+        lambda db, a, b, out: a @ db)
 
     def __radd__(self, other: ArrayLike) -> Tensor:
         return self.__add__(other, reflected=True)
