@@ -196,16 +196,16 @@ def _propagate(root: Node, gradient: Any, create_graph: bool,
         reachable = {id(gradient)}
         for node in reversed(topological_order(root)):
             upstream = grads.pop(node)
-            if wanted is not None:
-                if node in wanted:
-                    wanted[node] = upstream
-            elif not node._parents:
-                node._accumulate(upstream, id(upstream) in reachable)
+            if wanted is None:  # backward: the gradient goes onto the node
+                if node._parents:
+                    node.grad = upstream
+                else:
+                    node._accumulate(upstream, id(upstream) in reachable)
                 reachable.add(id(upstream))
+            elif node in wanted:
+                wanted[node] = upstream
+            if not node._parents:
                 continue
-            else:
-                node.grad = upstream
-                reachable.add(id(upstream))
             for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
                 earlier = grads.get(parent)
                 grads[parent] = contribution if earlier is None else earlier + contribution

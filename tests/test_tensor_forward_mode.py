@@ -25,6 +25,7 @@ from test_tensor_gradients import (
     distinct_arrays,
     floats,
     matmul_shapes,
+    shape_strategies,
 )
 
 import autograd_core as ac
@@ -33,10 +34,7 @@ from autograd_core import Tensor, engine
 FORWARD = settings(max_examples=25, deadline=None)
 
 MAX_SIDE = 4
-shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=MAX_SIDE)
-nonscalar_shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=MAX_SIDE)
-pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                          min_side=1, max_side=MAX_SIDE)
+shapes, nonscalar_shapes, pairs = shape_strategies(MAX_SIDE)
 
 
 def check_forward(f: Callable[..., Tensor], *inputs: np.ndarray,

@@ -26,10 +26,18 @@ FEW = settings(max_examples=30, deadline=None)
 MAX_DIMS = 3
 MAX_SIDE = 4
 
-shapes = hnp.array_shapes(min_dims=0, max_dims=MAX_DIMS, min_side=1, max_side=MAX_SIDE)
-nonscalar_shapes = hnp.array_shapes(min_dims=1, max_dims=MAX_DIMS, min_side=1, max_side=MAX_SIDE)
-pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=MAX_DIMS,
-                                          min_side=1, max_side=MAX_SIDE)
+
+
+def shape_strategies(max_side: int) -> tuple[st.SearchStrategy[Any], ...]:
+    """(any shape, shapes with at least one axis, broadcastable pairs) with sides <= max_side;
+    shared with the second-order and forward-mode tests."""
+    return (hnp.array_shapes(min_dims=0, max_dims=MAX_DIMS, min_side=1, max_side=max_side),
+            hnp.array_shapes(min_dims=1, max_dims=MAX_DIMS, min_side=1, max_side=max_side),
+            hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=MAX_DIMS,
+                                              min_side=1, max_side=max_side))
+
+
+shapes, nonscalar_shapes, pairs = shape_strategies(MAX_SIDE)
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:

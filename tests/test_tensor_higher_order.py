@@ -28,6 +28,7 @@ from test_tensor_gradients import (
     distinct_arrays,
     floats,
     matmul_shapes,
+    shape_strategies,
 )
 
 import autograd_core as ac
@@ -37,10 +38,7 @@ SECOND = settings(max_examples=12, deadline=None)
 
 # Small shapes: gradcheck of a gradient evaluates the first-order graph twice per entry.
 MAX_SIDE = 3
-shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=MAX_SIDE)
-nonscalar_shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=MAX_SIDE)
-pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                          min_side=1, max_side=MAX_SIDE)
+shapes, nonscalar_shapes, pairs = shape_strategies(MAX_SIDE)
 
 
 def first_derivatives(f: Callable[..., Tensor], leaves: list[Tensor], u: np.ndarray,
