@@ -24,68 +24,86 @@ recorded ops, and the gradient therefore has a graph of its own to differentiate
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
-# The two explicit mode switches: the only global state of the engine.
-_grad_enabled = True
-_detect_anomaly = False
+# The two explicit mode switches: the only global state of the engine. Each thread (and each
+# asyncio task) has its own value, so that evaluating under no_grad in one thread never stops
+# another from recording its graph; a new thread starts with grad on and anomaly detection off.
+_grad_mode: ContextVar[bool] = ContextVar("grad_enabled", default=True)
+_anomaly_mode: ContextVar[bool] = ContextVar("detect_anomaly", default=False)
+
+Function = TypeVar("Function", bound=Callable[..., Any])
 
 
 def is_grad_enabled() -> bool:
-    """Whether new operations are being recorded for ``backward``."""
-    return _grad_enabled
+    """Whether new operations are being recorded for ``backward`` (in this thread)."""
+    return _grad_mode.get()
 
 
 def set_grad_enabled(enabled: bool) -> None:
-    """Turn graph recording on or off globally (prefer the ``no_grad`` context)."""
-    global _grad_enabled
-    _grad_enabled = bool(enabled)
-
-
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = _grad_enabled
-    set_grad_enabled(enabled)
-    try:
-        yield
-    finally:
-        set_grad_enabled(previous)
-
-
-def no_grad() -> AbstractContextManager[None]:
-    """Context in which operations compute values but record no graph (for evaluation)."""
-    return _grad_mode(False)
-
-
-def enable_grad() -> AbstractContextManager[None]:
-    """Context in which operations record the graph, even inside ``no_grad``."""
-    return _grad_mode(True)
+    """Turn graph recording on or off for this thread (prefer the ``no_grad`` context)."""
+    _grad_mode.set(bool(enabled))
 
 
 def is_anomaly_enabled() -> bool:
     """Whether tensor ops raise at the first NaN or inf they produce from finite inputs."""
-    return _detect_anomaly
+    return _anomaly_mode.get()
 
 
 def set_detect_anomaly(enabled: bool) -> None:
-    """Turn anomaly detection on or off globally (prefer the ``detect_anomaly`` context)."""
-    global _detect_anomaly
-    _detect_anomaly = bool(enabled)
+    """Turn anomaly detection on or off for this thread (prefer the ``detect_anomaly`` context)."""
+    _anomaly_mode.set(bool(enabled))
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Context in which a tensor op (forward or backward) that turns finite numbers into
-    NaN or inf raises ``FloatingPointError`` naming the op, instead of propagating them."""
-    previous = _detect_anomaly
-    set_detect_anomaly(True)
-    try:
-        yield
-    finally:
-        set_detect_anomaly(previous)
+class _ModeContext:
+    """Sets a mode on entry and restores the previous one on exit, in the entering thread only.
+
+    One object may be entered again and again, nested, or from several threads at once (as a
+    decorator it is shared by every call), so what it restores is kept per thread, on a stack.
+    """
+
+    __slots__ = ("_mode", "_value", "_saved")
+
+    def __init__(self, mode: ContextVar[bool], value: bool) -> None:
+        self._mode = mode
+        self._value = value
+        self._saved = threading.local()
+
+    def __enter__(self) -> None:
+        tokens = self._saved.__dict__.setdefault("tokens", [])
+        tokens.append(self._mode.set(self._value))
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._mode.reset(self._saved.tokens.pop())
+
+    def __call__(self, function: Function) -> Function:
+        """Use as a decorator: ``function`` runs in this mode."""
+        @functools.wraps(function)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+        return in_mode  # type: ignore[return-value]
+
+
+def no_grad() -> _ModeContext:
+    """Context (or decorator) in which operations compute values but record no graph."""
+    return _ModeContext(_grad_mode, False)
+
+
+def enable_grad() -> _ModeContext:
+    """Context (or decorator) in which operations record the graph, even inside ``no_grad``."""
+    return _ModeContext(_grad_mode, True)
+
+
+def detect_anomaly() -> _ModeContext:
+    """Context (or decorator) in which a tensor op (forward or backward) that turns finite
+    numbers into NaN or inf raises ``FloatingPointError`` naming the op, instead of
+    propagating them."""
+    return _ModeContext(_anomaly_mode, True)
 
 
 class Node:
@@ -115,51 +133,53 @@ class Node:
 
 
 def topological_order(root: Node) -> list[Node]:
-    """Every node ``root`` depends on, each after all of its parents (iterative DFS)."""
+    """Every node ``root`` depends on, each after all of its parents (iterative DFS).
+
+    Iterative, so deep graphs cannot hit Python's recursion limit. The stack holds the nodes
+    themselves (a node's first visit pushes its parents, its second places it), so a
+    million-node chain allocates no container per node for the garbage collector to scan.
+    """
     order: list[Node] = []
-    visited = {root}
-    stack = [(root, iter(root._parents))]
+    placed: dict[Node, bool] = {}  # False while its parents are being placed, then True
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent in visited:
-                continue
-            visited.add(parent)
-            if parent._parents:
-                stack.append((parent, iter(parent._parents)))
-                break
-            order.append(parent)  # a leaf needs nothing before it
-        else:  # all parents placed: the node can follow them
+        node = stack[-1]
+        done = placed.get(node)
+        if done is None:  # first visit: its parents go first
+            placed[node] = False
+            for parent in node._parents:
+                if parent not in placed:
+                    if parent._parents:
+                        stack.append(parent)
+                    else:  # a leaf needs nothing before it
+                        placed[parent] = True
+                        order.append(parent)
+        else:  # every parent is placed (or this is a copy pushed twice, already placed)
             stack.pop()
-            order.append(node)
+            if not done:
+                placed[node] = True
+                order.append(node)
     return order
 
 
 class _BackwardPass:
     """The conditions a pass runs in (a plain class: cheaper to enter than a generator).
 
-    With ``create_graph`` the gradients are computed by recorded ops, so grad mode is on and the
-    graph of the gradient exists and can itself be differentiated.
+    With ``create_graph`` the gradients are computed by recorded ops, so grad mode is on (in
+    this thread) and the graph of the gradient exists and can itself be differentiated.
     """
 
-    __slots__ = ("create_graph", "gc_was_enabled", "grad_was_enabled")
+    __slots__ = ("create_graph", "token")
 
     def __init__(self, create_graph: bool) -> None:
         self.create_graph = create_graph
 
     def __enter__(self) -> None:
-        # The pass allocates many short-lived containers while millions of nodes may be alive;
-        # Python's cyclic GC would rescan those nodes again and again, so it waits till the end.
-        self.gc_was_enabled = gc.isenabled()
-        gc.disable()
-        self.grad_was_enabled = _grad_enabled
-        if self.create_graph:
-            set_grad_enabled(True)
+        self.token = _grad_mode.set(True) if self.create_graph else None
 
     def __exit__(self, *exc_info: object) -> None:
-        set_grad_enabled(self.grad_was_enabled)
-        if self.gc_was_enabled:
-            gc.enable()
+        if self.token is not None:
+            _grad_mode.reset(self.token)
 
 
 def backward(root: Node, gradient: Any, create_graph: bool = False) -> None:
