@@ -24,6 +24,8 @@ Numbers behave as in numpy: NaN and inf propagate (with numpy's warnings). In
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, Union
@@ -31,7 +33,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import engine
-from .engine import Node
+from .engine import Node, _anomaly_mode, _grad_mode
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
 # vjp(g, *inputs, out) -> dL/d(one input); arrays on the fast path, Tensors with create_graph
@@ -43,8 +45,9 @@ Axis = int | tuple[int, ...] | None
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
-def _to_array(data: Any, dtype: Any, op: str) -> np.ndarray:
-    """``data`` as a float32/float64 array (integers and booleans are promoted)."""
+def _to_array(data: Any, dtype: Any, op: str, copy: bool = False) -> np.ndarray:
+    """``data`` as a float32/float64 array (integers and booleans are promoted); with ``copy``
+    always a new array, never one the caller holds."""
     if isinstance(data, Tensor):
         raise TypeError(f"{op}: data is already a Tensor; use it directly, or .detach()")
     try:
@@ -59,7 +62,7 @@ def _to_array(data: Any, dtype: Any, op: str) -> np.ndarray:
         dtype = np.float32 if array.dtype == np.float32 else np.float64
     if np.dtype(dtype) not in _FLOAT_DTYPES:
         raise TypeError(f"{op}: dtype must be float64 or float32, got {np.dtype(dtype)}")
-    return array.astype(dtype, copy=False)
+    return array.astype(dtype, copy=copy)
 
 
 # ---- generic helpers: one spelling for arrays (numpy) and Tensors (recorded ops) -------------
@@ -171,11 +174,30 @@ def _push_tangent(inputs: Sequence[Tensor], jvps: Sequence[JVP], out: np.ndarray
     return _as_tangent(total, out)
 
 
-def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
-    """The shape a reduction over ``axis`` has with keepdims=True."""
+def _axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """``axis`` (None, an integer of any type, or a sequence of them) as the tuple of the
+    non-negative axes it names, or numpy's AxisError naming the op."""
     if axis is None:
+        return tuple(range(ndim))
+    axes = []
+    for named in axis if isinstance(axis, (tuple, list)) else (axis,):
+        try:
+            index = operator.index(named)  # any integer type; not a float or a bool array
+        except TypeError:
+            raise TypeError(f"{op}: axis must be an integer, a tuple of integers or None, "
+                            f"got {axis!r}") from None
+        if not -ndim <= index < ndim:
+            raise np.exceptions.AxisError(index, ndim, op)
+        axes.append(index % ndim)
+    if len(axes) > 1 and len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: axis {axis!r} names an axis twice")
+    return tuple(axes)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape a reduction over ``axes`` has with keepdims=True."""
+    if len(axes) == len(shape):  # all of them: the common case, quickly
         return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -183,6 +205,16 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e^-|x| is at most 1, so neither branch can overflow."""
     small = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + small), small / (1 + small))
+
+
+def _frozen_index(index: Any) -> Any:
+    """``index`` with every array or list in it copied: the gradient is scattered back with
+    this index later, so the caller's own array must not be able to change it meanwhile."""
+    def frozen(part: Any) -> Any:
+        if isinstance(part, Tensor):
+            return part.data.copy()
+        return np.array(part) if isinstance(part, (np.ndarray, list)) else part
+    return tuple(map(frozen, index)) if isinstance(index, tuple) else frozen(index)
 
 
 def _is_basic_index(index: Any) -> bool:
@@ -201,22 +233,57 @@ def _check_finite(op: str, data: np.ndarray, inputs: Sequence[np.ndarray]) -> No
 class Tensor(Node):
     """An n-dimensional array in a computation graph (float64 unless float32 is asked for)."""
 
-    __slots__ = ("requires_grad", "tangent", "_inputs", "_vjps")
+    __slots__ = ("requires_grad", "tangent", "_inputs", "_vjps", "_saved", "_versions",
+                 "_version")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.ones(3) + t is a Tensor
 
     data: np.ndarray
     grad: np.ndarray | Tensor | None
     tangent: np.ndarray | None  # forward mode: d(self) along the inputs' tangents, None = 0
+    # How often the library has written into ``data`` in place (optimizer steps, nn.init,
+    # load_state_dict); each op keeps its inputs' versions, and backward checks them.
+    _version: int
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = _to_array(data, dtype, "Tensor")
-        self.grad = None
+        """A leaf holding a copy of ``data``, as ``torch.tensor`` copies (``from_numpy``
+        shares the caller's array instead)."""
+        self._start(_to_array(data, dtype, "Tensor", copy=True), "")
         self.requires_grad = bool(requires_grad)
+
+    def _start(self, data: np.ndarray, op: str) -> None:
+        """Every field of a node without parents around ``data`` (float32/float64 already)."""
+        self.data = data
+        self.grad = None
+        self.requires_grad = False
         self.tangent = None
-        self._op = ""
+        self._op = op
         self._parents: tuple[Tensor, ...] = ()
-        self._inputs: tuple[Tensor, ...] = ()
+        self._inputs: tuple[Tensor, ...] = ()  # every operand of the op, constants included
         self._vjps: tuple[VJP, ...] = ()
+        self._saved: tuple[np.ndarray, ...] = ()  # the operands' arrays and the output's
+        self._versions: tuple[int, ...] = ()  # the operands' versions when the op ran
+        self._version = 0
+
+    def _overwrite(self, values: Any) -> None:
+        """Write ``values`` into ``data`` in place (optimizer steps, initialisers, loading) and
+        count the write, so that backward can refuse a graph that used the old values."""
+        self.data[...] = values
+        self._version += 1
+
+    @staticmethod
+    def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """A leaf that shares ``array``'s memory, as ``torch.from_numpy``: a write through
+        either is seen by both, and an optimizer updates ``array`` itself. The array must
+        already be float64 or float32 (anything else would need a converted copy)."""
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"Tensor.from_numpy: expected a numpy array, got "
+                            f"{type(array).__name__}")
+        if array.dtype not in _FLOAT_DTYPES:
+            raise TypeError(f"Tensor.from_numpy: sharing needs a float64 or float32 array, got "
+                            f"dtype {array.dtype}; Tensor(array) makes a converted copy")
+        leaf = Tensor._constant(array)
+        leaf.requires_grad = bool(requires_grad)
+        return leaf
 
     @staticmethod
     def _dual(data: Any, tangent: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
@@ -242,16 +309,9 @@ class Tensor(Node):
 
     @staticmethod
     def _constant(data: np.ndarray, op: str = "") -> Tensor:
-        """A node without parents around an array that is already float32/float64."""
+        """A node without parents around an array that is already float32/float64 (shared)."""
         out = Tensor.__new__(Tensor)
-        out.data = data
-        out.grad = None
-        out.tangent = None
-        out._op = op
-        out._parents = ()
-        out._inputs = ()
-        out._vjps = ()
-        out.requires_grad = False
+        out._start(data, op)
         return out
 
     @staticmethod
@@ -260,20 +320,27 @@ class Tensor(Node):
         """Make an op's output. ``_parents`` (with their VJPs) are the inputs that need
         gradients; ``_inputs`` are all of them, constants included: the VJPs' operands.
         If any input has a tangent, the output's is pushed forward through the JVPs."""
-        if engine._detect_anomaly:
+        if _anomaly_mode.get():
             _check_finite(op, data, [x.data for x in inputs])
         out = Tensor._constant(data, op)
-        if engine._grad_enabled:
-            wanted = [x.requires_grad for x in inputs]
-            if all(wanted):
-                out.requires_grad = True
-                out._parents = out._inputs = tuple(inputs)
-                out._vjps = tuple(vjps)
-            elif any(wanted):
+        if _grad_mode.get():
+            saved, versions, wanted = [], [], []  # one loop: cheaper than three comprehensions
+            for x in inputs:
+                saved.append(x.data)
+                versions.append(x._version)
+                wanted.append(x.requires_grad)
+            if True in wanted:
+                saved.append(data)
                 out.requires_grad = True
                 out._inputs = tuple(inputs)
-                out._parents = tuple([x for x, w in zip(inputs, wanted) if w])
-                out._vjps = tuple([f for f, w in zip(vjps, wanted) if w])
+                out._saved = tuple(saved)
+                out._versions = tuple(versions)
+                if False in wanted:  # only the inputs that need gradients become parents
+                    out._parents = tuple([x for x, w in zip(inputs, wanted) if w])
+                    out._vjps = tuple([f for f, w in zip(vjps, wanted) if w])
+                else:
+                    out._parents = out._inputs
+                    out._vjps = tuple(vjps)
         for x in inputs:  # forward mode; on the fast path just a None check per input
             if x.tangent is not None:
                 out.tangent = _push_tangent(inputs, jvps, data)
@@ -281,24 +348,34 @@ class Tensor(Node):
         return out
 
     def _parent_grads(self, upstream: Any) -> Sequence[Any]:
+        for x, version in zip(self._inputs, self._versions):
+            if x._version != version:
+                raise self._modified_error(x, f"was written in place (version {version} -> "
+                                              f"{x._version})")
         if isinstance(upstream, Tensor):  # create_graph: the VJPs record the gradient's graph
             operands = (*self._inputs, self)
+            for node, array in zip(operands, self._saved):
+                if node.data is not array:  # the graph of the gradient would use the new one
+                    raise self._modified_error(node, "had its .data replaced")
             grads = [vjp(upstream, *operands) for vjp in self._vjps]
-            if engine._detect_anomaly:
+            if _anomaly_mode.get():
                 self._check_backward(upstream.data, [_data(grad) for grad in grads])
             return grads
-        inputs, vjps, out = self._inputs, self._vjps, self.data
-        if len(inputs) == 1:  # most ops: no list of operands to build
-            grads = (vjps[0](upstream, inputs[0].data, out),)
-        else:  # the call vjp(g, *inputs, out), its argument list built once for every vjp
-            operands = [upstream]
-            for x in inputs:
-                operands.append(x.data)
-            operands.append(out)
-            grads = [vjp(*operands) for vjp in vjps]
-        if engine._detect_anomaly:
+        # the fast path: vjp(g, *input arrays, output array), the arrays the forward pass saw
+        saved, vjps = self._saved, self._vjps
+        if len(saved) == 2:  # most ops: one input
+            grads = (vjps[0](upstream, saved[0], saved[1]),)
+        else:
+            grads = [vjp(upstream, *saved) for vjp in vjps]
+        if _anomaly_mode.get():
             self._check_backward(upstream, grads)
         return grads
+
+    def _modified_error(self, node: Tensor, change: str) -> RuntimeError:
+        return RuntimeError(
+            f"backward: a tensor of shape {node.shape} that op {self._op!r} computed with "
+            f"{change} after the forward pass, so the op's gradient can no longer be computed; "
+            "change tensors only after backward (e.g. optimizer.step() after loss.backward())")
 
     def _check_backward(self, upstream: np.ndarray, grads: Sequence[np.ndarray]) -> None:
         if np.all(np.isfinite(upstream)):
@@ -330,9 +407,12 @@ class Tensor(Node):
             return other
         if type(other) is np.ndarray and other.dtype in _FLOAT_DTYPES:
             return Tensor._constant(other)
-        if type(other) in (float, int) or (isinstance(other, Real) and not isinstance(other, bool)):
+        if isinstance(other, Real):  # Python and numpy numbers, bools too, as in PyTorch
             return Tensor._constant(np.asarray(other, dtype=self.data.dtype))
-        return Tensor._constant(_to_array(other, None, f"Tensor {op}"))
+        array = _to_array(other, None, f"Tensor {op}")
+        if array.dtype != self.data.dtype and np.asarray(other).dtype.kind in "biu":
+            array = array.astype(self.data.dtype)  # integers and bools never widen a float32
+        return Tensor._constant(array)
 
     # ---- the array's face ----------------------------------------------------------------
 
@@ -367,8 +447,19 @@ class Tensor(Node):
         return self.data
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (requires_grad=False)."""
-        return Tensor(self.data)
+        """The same data (shared, as in PyTorch), cut from the graph (requires_grad=False)."""
+        return Tensor._constant(self.data)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling and copying keep: the data, the gradient's value and requires_grad.
+        The graph is not kept (its VJPs are closures), so a copy is always a leaf."""
+        grad = self.grad.data if isinstance(self.grad, Tensor) else self.grad
+        return {"data": self.data, "grad": grad, "requires_grad": self.requires_grad}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._start(state["data"], "")
+        self.grad = state["grad"]
+        self.requires_grad = state["requires_grad"]
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
@@ -466,16 +557,17 @@ class Tensor(Node):
         lambda db, a, b, out: -db * out / b)
 
     def __pow__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
-        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (0 where a = 0, NaN where a < 0);
+        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (at a = 0: 0 for b >= 0, -inf for
+        b < 0; NaN where a < 0);
         forward: d(a^b) = da b a^(b-1) + db a^b ln a"""
         return self._binary(other, "**", np.power, Tensor._pow_vjps, Tensor._pow_jvps, reflected)
 
     _pow_vjps: tuple[VJP, VJP] = (
         lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape),
-        lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, out), b.shape))
+        lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, b, out), b.shape))
     _pow_jvps: tuple[JVP, JVP] = (
         lambda da, a, b, out: da * _pow_base_slope(a, b),
-        lambda db, a, b, out: db * _pow_exponent_slope(a, out))
+        lambda db, a, b, out: db * _pow_exponent_slope(a, b, out))
 
     def __matmul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(AB)/dA: G B^T,  d(AB)/dB: A^T G  (1-D operands as in numpy.matmul);
@@ -535,13 +627,15 @@ class Tensor(Node):
         ``jvp(dx, x, out)`` defaults to the VJP itself: right for a diagonal Jacobian (the
         elementwise ops: g f'(x) and dx f'(x) are one formula) or a symmetric one (softmax).
         """
-        if engine._detect_anomaly:
+        if _anomaly_mode.get():
             _check_finite(op, data, [self.data])
         out = Tensor._constant(data, op)
-        if self.requires_grad and engine._grad_enabled:
+        if self.requires_grad and _grad_mode.get():
             out.requires_grad = True
             out._parents = out._inputs = (self,)
             out._vjps = (vjp,)
+            out._saved = (self.data, data)
+            out._versions = (self._version,)
         if self.tangent is not None:
             out.tangent = _as_tangent((jvp or vjp)(self.tangent, self.data, data), data)
         return out
@@ -567,9 +661,9 @@ class Tensor(Node):
         return self._unary(np.cos(self.data), "cos", lambda g, x, out: -g * _sin(x))
 
     def abs(self) -> Tensor:
-        """d/dx |x| = sign(x), with sign(0) = 0"""
-        return self._unary(np.abs(self.data), "abs",
-                           lambda g, x, out: g * np.sign(_data(x)))
+        """d/dx |x| = sign(x), with sign(0) = 0 and, as in PyTorch, 0 at NaN"""
+        return self._unary(np.abs(self.data), "abs", lambda g, x, out: g * (
+            (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)))
 
     def __abs__(self) -> Tensor:
         return self.abs()
@@ -585,10 +679,11 @@ class Tensor(Node):
 
     def relu(self) -> Tensor:
         """d/dx max(x, 0) = 1 if x > 0 else 0"""
-        # NaN propagates through np.maximum; a float mask multiplies faster than a boolean one.
-        # (x > 0 is a constant boolean array for a Tensor x too: comparisons record nothing.)
+        # NaN propagates through np.maximum and, as in PyTorch, passes its gradient on (it is
+        # not <= 0). A float mask multiplies faster than a boolean one. (x <= 0 is a constant
+        # boolean array for a Tensor x too: comparisons record nothing.)
         return self._unary(np.maximum(self.data, 0), "relu", lambda g, x, out: (
-            g * (x > 0).astype(x.dtype)))
+            g * (~(x <= 0)).astype(x.dtype)))
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
@@ -629,33 +724,38 @@ class Tensor(Node):
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """d/dx_i sum(x) = 1"""
-        data = np.asarray(self.data.sum(axis=axis, keepdims=keepdims))
-        kept = _kept_shape(self.shape, axis)
+        axes = _axes(axis, self.ndim, "sum")
+        data = np.asarray(self.data.sum(axis=axes, keepdims=keepdims))
+        kept = _kept_shape(self.shape, axes)
         return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape),
-                           lambda dx, x, out: dx.sum(axis=axis, keepdims=keepdims))
+                           lambda dx, x, out: dx.sum(axis=axes, keepdims=keepdims))
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """d/dx_i mean(x) = 1/n"""
-        data = np.asarray(self.data.mean(axis=axis, keepdims=keepdims))
-        count = self.data.size // max(data.size, 1) if self.data.size else 1
-        kept = _kept_shape(self.shape, axis)
+        """d/dx_i mean(x) = 1/n (the mean of no numbers is NaN, as in numpy)"""
+        axes = _axes(axis, self.ndim, "mean")
+        data = np.asarray(self.data.mean(axis=axes, keepdims=keepdims))
+        # With no numbers averaged the gradient is empty, so any nonzero count serves.
+        count = math.prod(self.shape[a] for a in axes) or 1
+        kept = _kept_shape(self.shape, axes)
         return self._unary(data, "mean", lambda g, x, out: _expand(g / count, kept, x.shape),
-                           lambda dx, x, out: dx.mean(axis=axis, keepdims=keepdims))
+                           lambda dx, x, out: dx.mean(axis=axes, keepdims=keepdims))
 
     def _extremum(self, op: str, axis: Axis, keepdims: bool) -> Tensor:
         """d/dx_i max(x) = 1/k at the k positions attaining the maximum, 0 elsewhere"""
         x = self.data
-        if x.size == 0:
-            raise ValueError(f"{op}: the tensor is empty (shape {x.shape}); there is no {op}")
+        axes = _axes(axis, self.ndim, op)
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"{op}: axis {axis} of a tensor of shape {x.shape} has length 0, "
+                             f"and no numbers have no {op}")
         reduce = np.max if op == "max" else np.min
-        kept = reduce(x, axis=axis, keepdims=True)
-        data = kept if keepdims else np.asarray(reduce(x, axis=axis))
+        kept = reduce(x, axis=axes, keepdims=True)
+        data = kept if keepdims else np.asarray(reduce(x, axis=axes))
 
         def share(x: Any) -> np.ndarray:  # 1/k at the k winners: a constant, derivative 0
             winners = _data(x) == kept
-            return (winners / winners.sum(axis=axis, keepdims=True)).astype(x.dtype)
+            return (winners / winners.sum(axis=axes, keepdims=True)).astype(x.dtype)
         return self._unary(data, op, lambda g, x, out: _expand(g, kept.shape, x.shape) * share(x),
-                           lambda dx, x, out: (dx * share(x)).sum(axis=axis, keepdims=keepdims))
+                           lambda dx, x, out: (dx * share(x)).sum(axis=axes, keepdims=keepdims))
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest entries over ``axis``; ties share the gradient equally (as torch.amax)."""
@@ -666,39 +766,44 @@ class Tensor(Node):
         return self._extremum("min", axis, keepdims)
 
     # ---- the softmax family ------------------------------------------------------------------
+    # Each shifts x by its max first, so that e^x cannot overflow. The max starts from -inf:
+    # over an axis of length 0 there are no numbers, the sum of e^x is 0 and ln 0 = -inf.
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """ln sum_i e^(x_i), shifted by the max so that it is finite for logits of +-1000;
+        """ln sum_i e^(x_i), finite for logits of +-1000 and -inf over no numbers;
         d/dx_i = softmax(x)_i = e^(x_i - out);  forward: sum(dx softmax(x))"""
         x = self.data
-        shift = np.max(x, axis=axis, keepdims=True)
+        axes = _axes(axis, self.ndim, "logsumexp")
+        shift = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(shift), shift, 0.0)
         with np.errstate(divide="ignore"):  # all -inf: ln 0 = -inf is the right answer
-            kept = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
-        data = kept if keepdims else np.squeeze(kept, axis=axis)
+            kept = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
+        data = kept if keepdims else np.squeeze(kept, axis=axes)
         kept_shape = kept.shape
         return self._unary(np.asarray(data, dtype=x.dtype), "logsumexp", lambda g, x, out: (
             _expand(g, kept_shape, x.shape) * _exp(x - out.reshape(kept_shape))),
-            lambda dx, x, out: (dx * _exp(x - out.reshape(kept_shape))).sum(axis=axis,
+            lambda dx, x, out: (dx * _exp(x - out.reshape(kept_shape))).sum(axis=axes,
                                                                           keepdims=keepdims))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """s_i = e^(x_i) / sum_j e^(x_j);  vjp: s * (g - sum(g s)), and the Jacobian is
         symmetric, so the same rule is the jvp: s * (dx - sum(dx s))"""
         x = self.data
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        return self._unary(e / e.sum(axis=axis, keepdims=True), "softmax", lambda g, x, out: (
-            out * (g - (g * out).sum(axis=axis, keepdims=True))))
+        axes = _axes(axis, self.ndim, "softmax")
+        e = np.exp(x - np.max(x, axis=axes, keepdims=True, initial=-np.inf))
+        return self._unary(e / e.sum(axis=axes, keepdims=True), "softmax", lambda g, x, out: (
+            out * (g - (g * out).sum(axis=axes, keepdims=True))))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g), with softmax(x) = e^out;
         forward: dx - sum(softmax(x) dx)"""
         x = self.data
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        axes = _axes(axis, self.ndim, "log_softmax")
+        shifted = x - np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
         return self._unary(out, "log_softmax", lambda g, x, out: (
-            g - _exp(out) * g.sum(axis=axis, keepdims=True)), lambda dx, x, out: (
-            dx - (_exp(out) * dx).sum(axis=axis, keepdims=True)))
+            g - _exp(out) * g.sum(axis=axes, keepdims=True)), lambda dx, x, out: (
+            dx - (_exp(out) * dx).sum(axis=axes, keepdims=True)))
 
     # ---- shape -----------------------------------------------------------------------------
 
@@ -751,10 +856,7 @@ class Tensor(Node):
     def __getitem__(self, index: Any) -> Tensor:
         """Slices, integers, integer arrays and boolean masks; the gradient is scattered back
         (repeated indices accumulate), the tangent indexed alike: dx[index]."""
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        index = _frozen_index(index)
         try:
             data = np.asarray(self.data[index])
         except IndexError as error:
@@ -774,17 +876,21 @@ class Tensor(Node):
 
 
 def _pow_base_slope(a: Any, b: Any) -> Any:
-    """d(a^b)/da = b a^(b-1), taken as 0 where a = b = 0 (so that 0^0 has slope 0, not NaN)."""
-    # Only that point is masked: elsewhere b = 0 gives 0 anyway, and d/db of the slope is kept.
+    """d(a^b)/da = b a^(b-1), taken as 0 where b = 0 and a is 0 or NaN (as in PyTorch: 0^0
+    has slope 0, not 0 * inf = NaN)."""
+    # Only those points are masked: for a > 0 the formula gives 0 at b = 0 by itself, and its
+    # own derivative d/db (the mixed second derivative, a^(b-1) there) is kept.
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _where((_data(b) == 0) & (_data(a) == 0), 0.0, b * a ** (b - 1))
+        return _where((_data(b) == 0) & ~(_data(a) > 0), 0.0, b * a ** (b - 1))
 
 
-def _pow_exponent_slope(a: Any, out: Any) -> Any:
-    """d(a^b)/db = a^b ln a for a > 0; 0 where a = 0 (the limit from the right), NaN for a < 0."""
+def _pow_exponent_slope(a: Any, b: Any, out: Any) -> Any:
+    """d(a^b)/db = a^b ln a for a > 0; where a = 0 the limit from the right, 0 for b >= 0 and
+    -inf for b < 0 (as PyTorch); NaN for a < 0."""
     a_data = _data(a)
     positive = a_data > 0
-    elsewhere = np.where(a_data == 0, 0.0, np.nan).astype(_data(out).dtype)
+    at_zero = np.where(_data(b) >= 0, 0.0, -np.inf)
+    elsewhere = np.where(a_data == 0, at_zero, np.nan).astype(_data(out).dtype)
     return _where(positive, out * _log(_where(positive, a, 1.0)), elsewhere)
 
 
@@ -873,7 +979,8 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
     """x where condition holds, else y;  d/dx = condition, d/dy = not condition (broadcast);
     forward: where(condition, dx, dy)."""
-    mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    # a copy: the VJPs use the mask later, whatever the caller does with its array meanwhile
+    mask = np.array(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     if isinstance(x, Tensor) and not isinstance(y, Tensor):
         a, b = x, x._lift(y, "where")
     elif isinstance(y, Tensor) and not isinstance(x, Tensor):
@@ -935,19 +1042,29 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _class_labels(target: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
-    """``target`` as N integer labels in [0, C) for logits of shape (N, C), or a clear error."""
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    """``target`` as N integer labels in [0, C) for logits of shape (N, C), or a clear error.
+
+    The labels are copied (the VJP reads them later) and are checked before any cast, so
+    that a float label such as inf or 1e20 is reported as it is, not as a wrapped integer.
+    """
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if len(logits_shape) != 2 or labels.shape != logits_shape[:1]:
         raise ValueError(f"cross_entropy: expected logits of shape (N, C) and N labels, got "
                          f"logits {logits_shape} and labels {labels.shape}")
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind != "f" or not np.array_equal(labels, np.round(labels)):
-            raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype}")
-        labels = labels.astype(np.intp)
+    if labels.dtype.kind not in "iuf" or (labels.dtype.kind == "f" and not np.array_equal(
+            labels, np.round(labels))):  # NaN is not equal to itself, so it fails here too
+        raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype}"
+                        + (f" with values such as {_first_fraction(labels)}"
+                           if labels.dtype.kind == "f" else ""))
     if labels.size and (labels.min() < 0 or labels.max() >= logits_shape[1]):
         raise ValueError(f"cross_entropy: labels must lie in [0, {logits_shape[1]}), got values "
                          f"from {labels.min()} to {labels.max()}")
-    return labels
+    return labels.astype(np.intp)  # a copy, whatever the dtype
+
+
+def _first_fraction(labels: np.ndarray) -> float:
+    """The first float label that is not a whole number (for the error message)."""
+    return labels[labels != np.round(labels)][0]
 
 
 def _minus_onehot(p: Any, rows: np.ndarray, labels: np.ndarray) -> Any:
@@ -973,14 +1090,15 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     z_data = z.data
     labels = _class_labels(target, z_data.shape)
     rows = np.arange(len(labels))
-    shifted = z_data - z_data.max(axis=1, keepdims=True)
+    shifted = z_data - z_data.max(axis=1, keepdims=True, initial=-np.inf)
     e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
     losses = np.log(total[:, 0]) - shifted[rows, labels]
-    count = max(z.shape[0], 1)
     data = losses if reduction == "none" else losses.sum()
-    if reduction == "mean":
-        data = data / count
+    if reduction == "mean":  # the mean of no losses is NaN, as in PyTorch
+        data = data / z.shape[0] if z.shape[0] else np.nan
+    # With no rows the gradient is empty, so any nonzero count serves the derivatives.
+    count = z.shape[0] or 1
 
     def slope(z: Any) -> Any:  # d(loss of each row)/dz = softmax(z) - onehot(labels)
         # softmax(z); for the very array this forward pass saw, from the arrays it computed

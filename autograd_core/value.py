@@ -24,7 +24,7 @@ from numbers import Real
 from typing import Any
 
 from . import engine
-from .engine import Node
+from .engine import Node, _grad_mode
 
 Number = int | float
 
@@ -55,7 +55,7 @@ def _record(data: float, op: str, parents: tuple[Value, ...], derivative: Deriva
     out.grad = 0.0
     out.label = ""
     out._op = op
-    if engine._grad_enabled:
+    if _grad_mode.get():
         out._parents = parents
         out._derivative = derivative
         if len(parents) == 1:  # most ops: no list of operands to build
@@ -71,6 +71,21 @@ def _record(data: float, op: str, parents: tuple[Value, ...], derivative: Deriva
 
 def _no_inputs(out: Scalar) -> tuple[Scalar, ...]:
     return ()
+
+
+def _exponent_slope(x: Scalar, y: Scalar, out: Scalar) -> Scalar:
+    """d/dy x^y = x^y ln x for x > 0; where x = 0 the limit from the right, 0 for y >= 0 and
+    -inf for y < 0 (as PyTorch); NaN for x < 0 (reached only by infinite or NaN operands: a
+    finite non-positive base raises when the power is taken)."""
+    if _data(x) > 0:
+        return out * _log(x)
+    if _data(x) == 0:
+        return 0.0 if _data(y) >= 0 else -math.inf
+    return math.nan
+
+
+def _same_number(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)  # NaN is the same NaN
 
 
 # ---- functions of floats or Values, for derivatives written once for both ----------------------
@@ -117,12 +132,14 @@ def _sigmoid(x: Scalar) -> Scalar:
 
 
 def _power(base: float, exponent: float, where: str = "Value **") -> float:
-    """``base ** exponent`` over the reals, or a ``ValueError`` (naming ``where``) outside
-    its domain. Shared by the scalar node types."""
-    if base < 0 and not float(exponent).is_integer():
+    """``base ** exponent`` over the reals, or a ``ValueError`` (naming ``where``) for finite
+    numbers outside its domain; with an infinite or NaN operand, the IEEE (C99) ``pow``
+    answer, such as (-2)^inf = inf. Shared by the scalar node types."""
+    finite = math.isfinite(base) and math.isfinite(exponent)
+    if finite and base < 0 and not float(exponent).is_integer():
         raise ValueError(f"{where}: negative base {base!r} to the non-integer power "
                          f"{exponent!r} is not a real number")
-    if base == 0 and exponent < 0:
+    if finite and base == 0 and exponent < 0:
         raise ValueError(f"{where}: 0.0 to the negative power {exponent!r} is undefined "
                          "(division by zero)")
     try:
@@ -138,8 +155,8 @@ def _power_slope(base: Scalar, exponent: Scalar) -> Scalar:
         return exponent * base ** (exponent - 1)  # a function of the exponent even where it is 0
     if _data(exponent) == 0:
         return 0.0
-    if _data(base) == 0 and _data(exponent) < 1:
-        return math.inf
+    if _data(base) == 0 and _data(exponent) < 1:  # p * 0^(p - 1) with 0^(p - 1) infinite
+        return math.copysign(math.inf, _data(exponent))
     if isinstance(base, Value) or isinstance(exponent, Value):
         return exponent * base ** (exponent - 1)
     return exponent * _power(base, exponent - 1)
@@ -196,14 +213,39 @@ class Value(ScalarComposites, Node):
 
     def _parent_grads(self, upstream: float | Value) -> list[float | Value]:
         if isinstance(upstream, Value):  # create_graph: the local derivatives become nodes too
-            return [upstream * local for local in self._derivative(*self._parents, self)]
+            local_grads = self._derivative(*self._parents, self)
+            self._check_unchanged(local_grads)
+            return [upstream * local for local in local_grads]
         return [upstream * local for local in self._local_grads]
+
+    def _check_unchanged(self, local_grads: Sequence[Value | float]) -> None:
+        """The derivatives rebuilt from the nodes must be the numbers the forward pass found;
+        if not, someone changed a ``.data`` since, and the gradient's graph would mix the old
+        values (which the plain backward uses) with the new ones."""
+        for then, now in zip(self._local_grads, local_grads):
+            if not _same_number(_data(then), _data(now)):
+                raise RuntimeError(
+                    f"backward(create_graph=True): the .data of an input or of the output of "
+                    f"op {self._op!r} changed after the forward pass (its derivative was "
+                    f"{_data(then)!r}, it is now {_data(now)!r}); change .data only after "
+                    "backward")
 
     def _lift(self, x: object, op: str) -> Value:
         return _as_value(x, op)
 
     def _accumulate(self, gradient: float, shared: bool) -> None:
-        self.grad += gradient
+        # None (set by zero_grad) means "no gradient yet", as for a Tensor
+        self.grad = gradient if self.grad is None else self.grad + gradient
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling and copying keep: the number, the gradient's value and the label.
+        The graph is not kept (derivatives may be closures), so a copy is always a leaf."""
+        grad = self.grad.data if isinstance(self.grad, Value) else self.grad
+        return {"data": self.data, "grad": grad, "label": self.label}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Value.__init__(self, state["data"], state["label"])
+        self.grad = state["grad"]
 
     @property
     def _prev(self) -> set[Value]:
@@ -216,6 +258,9 @@ class Value(ScalarComposites, Node):
         With ``create_graph=True`` the gradients are Values with a graph of their own (leaves'
         ``grad`` become Values), so they can be differentiated again: grad of grad.
         """
+        if isinstance(grad, Value):  # _real's message would offer a Value
+            raise TypeError("Value.backward: grad (the seed dL/dself) must be a number, got a "
+                            "Value; pass its .data")
         seed = _real(grad, "backward")
         engine.backward(self, Value(seed) if create_graph else seed, create_graph)
 
@@ -254,13 +299,12 @@ class Value(ScalarComposites, Node):
             return _record(_power(self.data, p), f"**{exponent}", (self,),
                            lambda x, out: (_power_slope(x, p),))
         base, p = self.data, exponent.data
-        if base < 0 or (base == 0 and p <= 0):
+        if math.isfinite(base) and math.isfinite(p) and (base < 0 or (base == 0 and p <= 0)):
             raise ValueError(f"Value **: a Value exponent needs a positive base (d/dy x^y = "
                              f"x^y ln x), got base {base!r} and exponent {p!r}")
         return _record(_power(base, p), "**", (self, exponent), Value._pow_slopes)
 
-    _pow_slopes = staticmethod(lambda x, y, out: (
-        _power_slope(x, y), out * _log(x) if _data(x) > 0 else 0.0))
+    _pow_slopes = staticmethod(lambda x, y, out: (_power_slope(x, y), _exponent_slope(x, y, out)))
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -274,22 +318,23 @@ class Value(ScalarComposites, Node):
     _exp_slope = staticmethod(lambda x, out: (out,))
 
     def log(self) -> Value:
-        """d/dx ln x = 1/x  (x > 0)"""
+        """d/dx ln x = 1/x  (x > 0; ln(-inf) is NaN, as in numpy)"""
         x = self.data
-        if x <= 0:
+        if x <= 0 and math.isfinite(x):
             raise ValueError(f"Value.log: the logarithm needs x > 0, got {x!r}")
-        return _record(math.log(x), "log", (self,), Value._log_slope)
+        return _record(math.nan if x < 0 else math.log(x), "log", (self,), Value._log_slope)
 
     _log_slope = staticmethod(lambda x, out: (1.0 / x,))
 
     def sqrt(self) -> Value:
         """d/dx sqrt(x) = 1 / (2 sqrt(x))  (x >= 0; +inf at 0)"""
         x = self.data
-        if x < 0:
+        if x < 0 and math.isfinite(x):
             raise ValueError(f"Value.sqrt: the square root needs x >= 0, got {x!r}")
-        return _record(math.sqrt(x), "sqrt", (self,), Value._sqrt_slope)
+        return _record(math.nan if x < 0 else math.sqrt(x), "sqrt", (self,), Value._sqrt_slope)
 
-    _sqrt_slope = staticmethod(lambda x, out: (0.5 / out if _data(out) else math.inf,))
+    _sqrt_slope = staticmethod(lambda x, out: (  # 1 / (2 * -0.0) = -inf, as in numpy
+        0.5 / out if _data(out) else math.copysign(math.inf, _data(out)),))
 
     def sin(self) -> Value:
         """d/dx sin x = cos x"""
@@ -325,12 +370,13 @@ class Value(ScalarComposites, Node):
     _sigmoid_slope = staticmethod(lambda x, s: (s * (1.0 - s),))
 
     def relu(self) -> Value:
-        """d/dx max(x, 0) = 1 if x > 0 else 0"""
+        """d/dx max(x, 0) = 0 if x <= 0 else 1"""
         x = self.data
         out = 0.0 if x <= 0 else x  # NaN fails `x <= 0` and so propagates
         return _record(out, "ReLU", (self,), Value._relu_slope)
 
-    _relu_slope = staticmethod(lambda x, out: (1.0 if _data(x) > 0 else 0.0,))
+    # NaN is not <= 0 either: its gradient passes, as in PyTorch
+    _relu_slope = staticmethod(lambda x, out: (0.0 if _data(x) <= 0 else 1.0,))
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """d/dx = 1 if x > 0 else alpha"""

@@ -62,7 +62,7 @@ def _data(tensor: Tensor, op: str) -> np.ndarray:
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     """Write ``values`` into the tensor's own array (cast to its dtype) and return it."""
-    tensor.data[...] = values
+    tensor._overwrite(values)
     return tensor
 
 

@@ -303,6 +303,8 @@ def test_division_by_zero_names_op() -> None:
 def test_backward_rejects_non_numeric_seed() -> None:
     with pytest.raises(TypeError, match="backward"):
         Value(1.0).backward("1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="seed dL/dself.*must be a number, got a Value"):
+        Value(1.0).backward(Value(1.0))  # type: ignore[arg-type]
 
 
 # ---- gradcheck -------------------------------------------------------------------------
