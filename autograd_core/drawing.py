@@ -19,6 +19,11 @@ Box colours tell the roles of the leaves (nodes without parents):
   (Tensor ops do not record inputs that need no gradient, so those never appear.)
 
 The output (``root``) is green with a thick border; ``highlight`` draws red borders.
+Text (labels, op names, the title, module names) is drawn as it is: characters that mean
+something to Graphviz are escaped, line breaks start a new line, other control characters
+show as Unicode control pictures (record boxes collapse runs of spaces, as Graphviz records
+do). After ``backward(create_graph=True)`` a gradient is a Value or Tensor itself: its
+numbers are shown.
 
 With ``module=``, ops are grouped into one cluster box per sub-module. Rule: an op belongs to
 the module that *directly* holds the first parameter it consumes (``linear`` reading layer
@@ -35,9 +40,11 @@ without passing through a third. Nothing here recurses, so graphs of any depth a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import graphviz
 import numpy as np
 
 from .engine import Node, topological_order
@@ -105,7 +112,7 @@ def _grad_lines(grad: Any) -> list[str]:
         return ["?"]
     if grad is None:
         return ["None"]  # a Tensor before any backward, as in PyTorch
-    if isinstance(grad, Tensor):
+    if isinstance(grad, Node):  # after backward(create_graph=True): show the gradient's numbers
         grad = grad.data
     if isinstance(grad, np.ndarray):
         return _summary_lines(grad)
@@ -116,11 +123,43 @@ def _grad_lines(grad: Any) -> list[str]:
                         f"{type(grad).__name__}") from None
 
 
-def _escape(text: str) -> str:
-    """Text safe inside one field of a Graphviz record label (these characters are syntax)."""
-    for char in "\\{}|<>":
-        text = text.replace(char, "\\" + char)
-    return text
+# ---- text for DOT: every string drawn goes through _label or _record_label -------------
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f]")  # all but line breaks
+_RECORD_SYNTAX = re.compile(r"[{}|<>]")
+
+
+def _escaped(text: Any) -> str:
+    """``text`` as Graphviz label text that shows it verbatim.
+
+    Graphviz reads a backslash as the start of an escape (``\\n``, ``\\N``; a trailing one
+    would even end the quoted string) and ``&...;`` as a character entity; a line break becomes
+    Graphviz's own ``\\n``. Other control characters, which an SVG file cannot hold (and
+    records drop), are shown as their Unicode control pictures (U+2409 for a tab). Double
+    quotes are left to the ``graphviz`` package's quoting.
+    """
+    text = _visible_controls(str(text).replace("\\", "\\\\").replace("&", "&amp;"))
+    return _LINE_BREAK.sub(r"\\n", text)
+
+
+def _visible_controls(text: str) -> str:
+    return _CONTROL.sub(lambda match: chr(0x2400 + ord(match.group())), text)
+
+
+def _label(*lines: Any) -> str:
+    """A plain label (graph title, cluster caption, op, summary box) showing ``lines``.
+
+    Marked as no HTML: the ``graphviz`` package would pass text like ``<b>x</b>`` on unquoted,
+    as an HTML-like label.
+    """
+    return graphviz.nohtml("\\n".join(_escaped(line) for line in lines))
+
+
+def _record_field(text: Any) -> str:
+    """Text safe inside one field of a Graphviz record label (braces, bars and angle brackets
+    are record syntax there)."""
+    return _RECORD_SYNTAX.sub(r"\\\g<0>", _escaped(text))
 
 
 def _record_label(fields: list[list[str]], rankdir: str) -> str:
@@ -129,8 +168,8 @@ def _record_label(fields: list[list[str]], rankdir: str) -> str:
     A record's top-level fields stack across the rank direction, so for LR/RL they are
     wrapped in braces to lie in one row, as they already do for TB/BT.
     """
-    body = " | ".join("\\n".join(_escape(line) for line in field) for field in fields)
-    return f"{{{body}}}" if rankdir in ("LR", "RL") else body
+    body = " | ".join("\\n".join(_record_field(line) for line in field) for field in fields)
+    return graphviz.nohtml(f"{{{body}}}" if rankdir in ("LR", "RL") else body)
 
 
 # ---- inputs ----------------------------------------------------------------------------------
@@ -309,20 +348,20 @@ def _box_label(node: Node, modules: _ModuleMap | None, grad: Any, show_grad: boo
 # ---- the full picture ------------------------------------------------------------------------
 
 
-def _new_drawing(rankdir: str, title: str | None) -> Drawing:
+def _new_drawing(rankdir: str, title_lines: list[str]) -> Drawing:
     drawing = Drawing(name="computation_graph", format="svg",
                       graph_attr={"rankdir": rankdir, "fontname": FONT},
                       node_attr={"fontname": FONT, "fontsize": "12", **_BOX},
                       edge_attr={"fontname": FONT, "arrowsize": "0.7"})
-    if title:
-        drawing.attr(label=title, labelloc="t", fontsize="14")
+    if title_lines:
+        drawing.attr(label=_label(*title_lines), labelloc="t", fontsize="14")
     return drawing
 
 
 def _draw_full(order: list[Node], root: Node, modules: _ModuleMap | None, rankdir: str,
                title: str | None, show_grad: bool, emphasised: set[Node],
                grads: Mapping[Any, Any] | None) -> Drawing:
-    drawing = _new_drawing(rankdir, title)
+    drawing = _new_drawing(rankdir, [title] if title else [])
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     # Node statements go into their cluster's list ("" = outside), edges all at top level.
     placed: dict[str, list[Statement]] = {"": []}
@@ -340,7 +379,7 @@ def _draw_full(order: list[Node], root: Node, modules: _ModuleMap | None, rankdi
         if node._parents:
             op_id = ids[node] + "op"
             op_style = {**_OP_STYLE, **(_HIGHLIGHT_STYLE if node in emphasised else {})}
-            placed[cluster].append((op_id, node._op or "?", op_style))
+            placed[cluster].append((op_id, _label(node._op or "?"), op_style))
             edges.extend((ids[parent], op_id) for parent in node._parents)
             edges.append((op_id, ids[node]))
     _add_clusters(drawing, placed, modules)
@@ -365,9 +404,12 @@ def _add_clusters(drawing: Drawing, placed: dict[str, list[Statement]],
         parent_of[path] = _parent_path(path, modules.modules)
         if parent_of[path]:
             pending.append(parent_of[path])
-    clusters = {path: Drawing(name=f"cluster_{path}") for path in parent_of}
+    # The name only has to be unique (and start with "cluster"); escaping keeps it valid DOT,
+    # and SVG (where it is the cluster's tooltip) cannot hold control characters.
+    clusters = {path: Drawing(name=graphviz.escape(_visible_controls(f"cluster_{path}")))
+                for path in parent_of}
     for path, subgraph in clusters.items():
-        subgraph.attr(label=modules.caption(path, parent_of[path]), **_CLUSTER_STYLE)
+        subgraph.attr(label=_label(modules.caption(path, parent_of[path])), **_CLUSTER_STYLE)
         for node_id, label, style in placed.get(path, ()):
             subgraph.node(node_id, label, **style)
     # graphviz copies a subgraph's text when it is added: attach the deepest ones first.
@@ -412,16 +454,16 @@ def _draw_summary(order: list[Node], root: Node, modules: _ModuleMap, rankdir: s
 
     note = (f"summary of {len(order)} nodes (more than max_nodes={max_nodes}): one box per "
             "sub-module")
-    drawing = _new_drawing(rankdir, f"{title}\\n{note}" if title else note)
+    drawing = _new_drawing(rankdir, [title, note] if title else [note])
     ids = {_INPUT: "input", _OUTPUT: "output"}
     if any(_INPUT in pair for pair in links):
-        drawing.node("input", "inputs and\\nconstants", shape="box", style="rounded,filled",
-                     fillcolor="#fff3bf")
+        drawing.node("input", _label("inputs and", "constants"), shape="box",
+                     style="rounded,filled", fillcolor="#fff3bf")
     for i, unit in enumerate(sorted(op_count, key=_path_order)):
         ids[unit] = f"m{i}"
         ops = f"{op_count[unit]} op" + ("s" if op_count[unit] != 1 else "")
-        drawing.node(ids[unit], f"{modules.caption(unit)}\\n{ops}", **_SUMMARY_STYLE)
-    drawing.node("output", f"output\\n{_output_detail(root)}", shape="box",
+        drawing.node(ids[unit], _label(modules.caption(unit), ops), **_SUMMARY_STYLE)
+    drawing.node("output", _label("output", _output_detail(root)), shape="box",
                  style="rounded,filled", fillcolor="#d3f9d8", penwidth="2.5")
     for tail, head in links:
         drawing.edge(ids[tail], ids[head])

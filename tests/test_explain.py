@@ -449,3 +449,21 @@ def test_step_draw_highlights_its_node_and_shows_the_gradients_so_far() -> None:
     assert box_line(at_h, "h") != box_line(at_z, "h")
     assert box_line(at_z, "z") != box_line(at_h, "z")
     assert "rankdir=TB" in at_z  # keyword arguments go through to draw_graph
+
+
+def test_graphs_whose_gradients_are_values_after_create_graph() -> None:
+    """Issue 10: after backward(create_graph=True) the leaves' .grad are Values; explaining
+    and stepping through the graph (and through the gradient's own graph) still work and
+    leave those gradients alone."""
+    x = Value(3.0, "x")
+    y = x * x * x
+    y.backward(create_graph=True)
+    dy_dx = x.grad
+    assert isinstance(dy_dx, Value) and dy_dx.data == 27.0
+    assert explain(y, x).total == 27.0
+    second = explain(dy_dx, x)  # d(3 x^2)/dx = 6 x
+    assert second.total == 18.0 and second.matches
+    steps = list(backward_steps(dy_dx))
+    assert steps[-1].gradients[x] == 18.0
+    assert "grad 18" in box_line(steps[-1].draw().source, "x")
+    assert x.grad is dy_dx and dy_dx.data == 27.0
