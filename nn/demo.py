@@ -37,9 +37,10 @@ def hinge_loss_and_accuracy(model: Callable[[list[Any]], Any], parameters: Seque
 
 
 def sgd_step(parameters: Sequence[Any], learning_rate: float) -> None:
-    """p <- p - learning_rate * dL/dp for every parameter."""
+    """p <- p - learning_rate * dL/dp for every parameter that has a gradient (not None)."""
     for p in parameters:
-        p.data -= learning_rate * p.grad
+        if p.grad is not None:
+            p.data -= learning_rate * p.grad
 
 
 def moons_data(n_samples: int = 100, seed: int = 1337) -> tuple[list[list[float]], list[float]]:

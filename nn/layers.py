@@ -264,7 +264,8 @@ class BatchNorm1d(Module):
     running = (1 - momentum) running + momentum batch_stat (the unbiased variance for
     running_var; momentum=None gives the plain average over batches); evaluation normalises
     with the running statistics. With track_running_stats=False the batch statistics are
-    used in both modes and there are no buffers.
+    used in both modes and there are no buffers. Batch statistics need more than one value
+    per feature (PyTorch raises too).
     """
 
     # Declared with register_buffer (None when not tracking): saved, loaded, never trained.
@@ -310,9 +311,10 @@ class BatchNorm1d(Module):
     def _normalise_with_batch(self, x: Tensor, axes: tuple[int, ...]) -> Tensor:
         """(x - mean) / sqrt(var + eps) with the batch's own statistics (biased variance)."""
         count = x.size // self.num_features  # values per feature
-        if self.training and count <= 1:
-            raise ValueError(f"BatchNorm1d: training needs more than 1 value per feature, got "
-                             f"input of shape {x.shape}")
+        if count <= 1:  # in eval mode too (track_running_stats=False): the variance would be 0
+            raise ValueError(f"BatchNorm1d: batch statistics (training, or "
+                             f"track_running_stats=False) need more than 1 value per feature, "
+                             f"got input of shape {x.shape}")
         mean = x.mean(axis=axes, keepdims=True)
         centred = x - mean
         var = (centred * centred).mean(axis=axes, keepdims=True)

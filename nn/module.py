@@ -1,9 +1,12 @@
 """``Module``: the base of every model: it finds its parameters and sub-modules by itself.
 
-A parameter is any attribute (or list/tuple/dict entry of an attribute) that is a
-``Tensor`` with ``requires_grad=True`` or a scalar ``Value``; a sub-module is any
-attribute that is a ``Module``. Names follow PyTorch's dotted paths (``layers.0.weight``),
-in the order the attributes were assigned.
+A parameter is any attribute (or list/tuple/dict entry of an attribute) that is a scalar
+``Value`` or a leaf ``Tensor``, whatever its ``requires_grad``: a frozen parameter
+(``requires_grad = False``) is still saved, loaded and listed by ``parameters()``, as in
+PyTorch, and optimizers skip it because it gets no gradient. The result of an op stored on a
+module (a cached activation) is not a parameter. Constants that should not be saved are
+kept as numpy arrays; a sub-module is any attribute that is a ``Module``. Names follow
+PyTorch's dotted paths (``layers.0.weight``), in the order the attributes were assigned.
 
 A buffer is state that is saved but not trained (batch norm's running statistics): a
 numpy array attribute declared with ``register_buffer``. ``state_dict`` holds copies of
@@ -12,8 +15,11 @@ every parameter and buffer; ``load_state_dict``, ``save`` and ``load`` bring the
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import struct
+import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -22,6 +28,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_core import Tensor, Value
+
+from .utils import _reset_grad
 
 Parameter = Tensor | Value
 Entry = Tensor | Value | np.ndarray  # what a state_dict key refers to inside a model
@@ -41,8 +49,7 @@ class IncompatibleKeys(NamedTuple):
 
 def _walk(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
     """(dotted name, object) for every parameter or module inside an attribute value."""
-    if isinstance(obj, Module) or isinstance(obj, Value) or (
-            isinstance(obj, Tensor) and obj.requires_grad):
+    if isinstance(obj, (Module, Value)) or (isinstance(obj, Tensor) and not obj._parents):
         yield prefix, obj
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
@@ -89,13 +96,15 @@ class Module:
                 yield (f"{prefix}.{name}" if prefix else name), entry
 
     def parameters(self) -> list[Parameter]:
-        """Every trainable leaf of the model, in a fixed order."""
+        """Every parameter of the model, frozen ones included, in a fixed order."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Reset every parameter's gradient (0 for a Value, None for a Tensor, as PyTorch)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient, as ``Optimizer.zero_grad`` does: to None ("no
+        gradient": optimizers skip the parameter unless a backward reaches it), or with
+        ``set_to_none=False`` to zero (0.0 for a Value, a Tensor's array filled in place)."""
         for p in self.parameters():
-            p.grad = 0.0 if isinstance(p, Value) else None
+            _reset_grad(p, set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and all inside it in training mode (or evaluation, mode=False)."""
@@ -204,22 +213,35 @@ class Module:
         for entry, array in updates:  # cannot fail now: shapes, dtypes and flags were checked
             if isinstance(entry, Value):
                 entry.data = float(array)
+            elif isinstance(entry, Tensor):
+                entry._overwrite(array)  # counted: a graph recorded before cannot use it
             else:
-                _as_array(entry)[...] = array
+                entry[...] = array  # a buffer
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to exactly ``path`` as an .npz archive (read it with ``load``
-        or ``numpy.load``); an existing file is replaced only once the new one is complete."""
-        path = os.fspath(path)
-        partial = f"{path}.partial"
+        or ``numpy.load``).
+
+        The archive is written to a new file of a unique name beside it, then renamed over
+        ``path`` in one step: an existing file is replaced only once the new one is complete,
+        and keeps its permissions. A symbolic link stays a link: its target is replaced.
+        """
+        state = self.state_dict()  # a model that cannot be saved leaves no file behind
+        target = os.path.realpath(os.fspath(path))
+        descriptor, partial = _create_beside(target)
         try:
-            with open(partial, "wb") as file:
-                _write_npz(file, self.state_dict())
-            os.replace(partial, path)
-        finally:
-            if os.path.exists(partial):
+            with open(descriptor, "wb") as file:
+                _write_npz(file, state)
+                file.flush()
+                os.fsync(file.fileno())  # on disk before the rename, or a crash could lose both
+            with contextlib.suppress(FileNotFoundError):  # a new file keeps open()'s mode
+                os.chmod(partial, stat.S_IMODE(os.stat(target).st_mode))
+            os.replace(partial, target)
+        except BaseException:  # interrupted too: the partial file is ours, remove it
+            with contextlib.suppress(OSError):  # keeping the first error, the one that matters
                 os.remove(partial)
+            raise
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
         """Load a file written by ``save``: a truncated, corrupt or foreign file raises
@@ -265,12 +287,45 @@ def _converted(name: str, value: Any, entry: Entry) -> np.ndarray:
         raise ValueError(f"{name}: expected real numbers, got dtype {array.dtype}")
     if array.shape != target.shape:
         raise ValueError(f"{name}: expected shape {target.shape}, got {array.shape}")
-    if target.dtype.kind in "iu" and array.dtype.kind == "f" and not (
-            np.all(np.isfinite(array)) and np.array_equal(array, np.round(array))):
-        raise ValueError(f"{name}: expected whole numbers for a {target.dtype} buffer")
+    if target.dtype.kind in "iu":
+        _check_whole_numbers(name, array, target.dtype)
     if not isinstance(entry, Value) and not target.flags.writeable:
         raise ValueError(f"{name}: the model's array is read-only")
     return array.astype(target.dtype)  # a copy: the model never shares the caller's arrays
+
+
+def _create_beside(target: str) -> tuple[int, str]:
+    """A new file next to ``target``, open for writing: (descriptor, path).
+
+    Its name is unique (no one else's file is touched) and its mode is the one ``open``
+    gives, 0o666 less the umask. (``tempfile.mkstemp`` makes 0o600 files, and the umask can
+    only be read by changing it, which would affect every thread.)
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        partial = f"{target}.{uuid.uuid4().hex[:16]}.partial"
+        try:
+            return os.open(partial, flags, 0o666), partial
+        except FileExistsError:  # someone else's file: try another name
+            continue
+    raise FileExistsError(f"save: could not create a new file next to {target}")
+
+
+def _check_whole_numbers(name: str, array: np.ndarray, dtype: np.dtype[Any]) -> None:
+    """A ValueError naming ``name`` unless every number in ``array`` is a whole number that
+    the integer ``dtype`` holds (a cast would silently wrap 1e30 or 2**63 around)."""
+    if array.size == 0:
+        return
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array) | (array != np.round(array))
+        if np.any(bad):
+            raise ValueError(f"{name}: expected whole numbers for a {dtype} buffer, got "
+                             f"{array[bad].flat[0]}")
+    info = np.iinfo(dtype)
+    for extreme in (array.min(), array.max()):
+        if not info.min <= int(extreme) <= info.max:  # int(): exact for any whole number
+            raise ValueError(f"{name}: {extreme} does not fit a {dtype} buffer (from "
+                             f"{info.min} to {info.max})")
 
 
 def _write_npz(file: Any, state: Mapping[str, np.ndarray]) -> None:

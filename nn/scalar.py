@@ -4,6 +4,11 @@ Same constructors, call conventions and parameter order as micrograd's ``nn``, a
 same initialisation (weights from ``random.uniform(-1, 1)`` with Python's global
 ``random``, biases 0), so a micrograd program runs unchanged with its imports
 swapped and, from the same seed, computes the same numbers.
+
+So their ``zero_grad()`` sets every gradient to 0.0, as micrograd's does, not to PyTorch's
+None: after a backward every parameter then holds a number, reached or not, and micrograd's
+update ``p.data -= lr * p.grad`` runs on all of them. ``zero_grad(set_to_none=True)`` (or an
+optimizer's ``zero_grad()``) gives None instead, which optimizers read as "no gradient".
 """
 
 from __future__ import annotations
@@ -18,7 +23,15 @@ from .module import Module
 Scalar = Value | float
 
 
-class Neuron(Module):
+class _MicrogradModule(Module):
+    """A Module whose ``zero_grad`` defaults to micrograd's 0.0 (see the module docstring)."""
+
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Reset every gradient to 0.0 (micrograd), or to None with ``set_to_none=True``."""
+        super().zero_grad(set_to_none)
+
+
+class Neuron(_MicrogradModule):
     """relu(w . x + b), or the affine part alone when ``nonlin=False``."""
 
     def __init__(self, nin: int, nonlin: bool = True) -> None:
@@ -39,7 +52,7 @@ class Neuron(Module):
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
 
 
-class Layer(Module):
+class Layer(_MicrogradModule):
     """``nout`` neurons reading the same ``nin`` inputs; one output is returned unwrapped."""
 
     def __init__(self, nin: int, nout: int, **kwargs: bool) -> None:
@@ -56,7 +69,7 @@ class Layer(Module):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
-class MLP(Module):
+class MLP(_MicrogradModule):
     """Layers of sizes ``nin -> nouts[0] -> ... -> nouts[-1]``; ReLU on all but the last."""
 
     def __init__(self, nin: int, nouts: Sequence[int]) -> None:

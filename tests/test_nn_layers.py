@@ -536,3 +536,18 @@ def test_batchnorm_gradient_of_a_sum_vanishes_in_training() -> None:
     x = Tensor(gen(34).standard_normal((6, 2)), requires_grad=True)
     BatchNorm1d(2)(x).sum().backward()
     assert np.allclose(x.grad, 0, atol=1e-12)
+
+
+def test_batchnorm_without_running_stats_needs_two_values_per_feature_in_eval_too() -> None:
+    # Batch statistics are used in eval mode too, so PyTorch raises as in training.
+    bn = BatchNorm1d(3, track_running_stats=False).eval()
+    for shape in [(1, 3), (1, 3, 1)]:
+        with pytest.raises(ValueError, match=r"BatchNorm1d: batch statistics .* need more than "
+                                             r"1 value per feature, got input of shape "
+                                             + re_shape(shape)):
+            bn(np.ones(shape))
+    x = np.stack([np.zeros(3), np.full(3, 2.0)], axis=-1)[None]  # (1, 3, 2): mean 1, var 1
+    expected = np.broadcast_to([-1.0, 1.0], (1, 3, 2)) / math.sqrt(1 + 1e-5)
+    assert np.allclose(bn(x).data, expected, rtol=1e-15, atol=0)
+    tracking = BatchNorm1d(3).eval()  # running statistics: one sample is fine
+    assert np.allclose(tracking(np.full((1, 3), 2.0)).data, 2 / math.sqrt(1 + 1e-5))

@@ -18,12 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, Value, is_grad_enabled, no_grad
+from nn import Module
 from nn.optim import (
     GD,
+    LBFGS,
     SGD,
     Adagrad,
     Adam,
     AdamW,
+    Newton,
     Optimizer,
     RMSprop,
     is_exact_fma,
@@ -324,7 +327,7 @@ def test_zero_grad() -> None:
     assert t.grad is grad and t.grad[0] == 0.0 and v.grad == 0.0 and never.grad is None
     (t.sum() * 2.0).backward()
     opt.zero_grad()
-    assert t.grad is None and v.grad == 0.0
+    assert t.grad is None and v.grad is None  # None means no gradient, for both kinds
 
 
 def test_step_returns_the_closure_loss_computed_with_grad_enabled() -> None:
@@ -799,3 +802,264 @@ def test_a_parameter_in_two_groups_or_twice_in_one() -> None:
         SGD([{"params": [x]}, {"params": [x]}])
     with pytest.warns(UserWarning, match="duplicate parameters"):
         SGD([x, x])
+
+
+# ---- gradients built with create_graph (issue 10, item 6) --------------------------------------
+
+
+def cube_sum(p: Tensor | Value) -> Tensor | Value:
+    """f = sum p^3, whose gradient 3 p^2 a penalty can square."""
+    return (p * p * p).sum() if isinstance(p, Tensor) else p * p * p
+
+
+def test_gradient_penalty_pattern_steps_on_the_gradients_numbers() -> None:
+    # f = w^3 summed: grad f = 3 w^2 (a node, built with create_graph); the penalty |grad f|^2
+    # has gradient 2 (3 w^2)(6 w) = 36 w^3, which backward adds: 3 w^2 + 36 w^3.
+    w, v = leaf(1.0, 2.0), Value(2.0)
+    for p in (w, v):
+        cube_sum(p).backward(create_graph=True)
+        assert isinstance(p.grad, type(p))  # the gradient is a node
+        penalty = (p.grad * p.grad).sum() if isinstance(p, Tensor) else p.grad * p.grad
+        penalty.backward()
+    SGD([w, v], lr=0.01).step()
+    assert w.data.tolist() == [1.0 - 0.01 * (3.0 + 36.0), 2.0 - 0.01 * (12.0 + 288.0)]
+    assert v.data == 2.0 - 0.01 * (12.0 + 288.0) and type(v.data) is float
+
+
+@pytest.mark.parametrize("cls, options", CONFIGS)
+def test_every_optimizer_steps_alike_on_plain_and_create_graph_gradients(
+        cls: type, options: dict) -> None:
+    def train(create_graph: bool) -> list:
+        t, v = leaf(0.5, -1.5), Value(0.7)
+        opt = cls([t, v], **options)
+        for _ in range(3):
+            opt.zero_grad()
+            for p in (t, v):
+                cube_sum(p).backward(create_graph=create_graph)
+            assert isinstance(v.grad, Value) == create_graph
+            opt.step()
+        return [t.data.tolist(), v.data]
+
+    assert train(create_graph=True) == train(create_graph=False)
+
+
+def quartic(params: list[Tensor] | list[Value]) -> Tensor | Value:
+    """sum (p - 1)^4 + p^2 over every entry: a convex loss with a positive Hessian."""
+    terms = [((p - 1.0) ** 4 + p * p) for p in params]
+    return sum(t.sum() for t in terms) if isinstance(params[0], Tensor) else sum(terms)
+
+
+@pytest.mark.parametrize("kind", ["Tensor", "Value"])
+@pytest.mark.parametrize("cls, options", [(GD, {}), (GD, dict(armijo=False, lr=0.1)),
+                                          (LBFGS, {}), (LBFGS, dict(line_search_fn="strong_wolfe")),
+                                          (Newton, dict(damping=0.5))])
+def test_closure_optimizers_accept_create_graph_gradients(cls: type, options: dict,
+                                                          kind: str) -> None:
+    def train(create_graph: bool) -> list:
+        if kind == "Tensor":
+            used, idle = [leaf(0.5, -1.5)], leaf(3.0)
+        else:
+            used, idle = [Value(0.5), Value(-1.5)], Value(3.0)
+        opt = cls([*used, idle], **options)
+
+        def closure() -> Tensor | Value:
+            opt.zero_grad()  # idle gets no gradient (None): GD and LBFGS count it as 0
+            loss = quartic(used)
+            loss.backward(create_graph=create_graph)
+            return loss
+
+        for _ in range(2):
+            opt.step(closure)
+        assert idle.grad is None
+        return [np.ravel(p.data).tolist() for p in [*used, idle]]
+
+    with_graph = train(create_graph=True)
+    assert with_graph == train(create_graph=False)
+    assert with_graph[-1] == [3.0]  # never had a gradient: never moved
+
+
+def node_gradients() -> tuple[Tensor, Value, Tensor, Value]:
+    """t.grad = 2 t = [3, 4] and v.grad = 2 v = 12, both nodes (create_graph); total norm 13."""
+    t, v = leaf(1.5, 2.0), Value(6.0)
+    (t * t).sum().backward(create_graph=True)
+    (v * v).backward(create_graph=True)
+    assert isinstance(t.grad, Tensor) and isinstance(v.grad, Value)
+    return t, v, t.grad, v.grad
+
+
+def test_clip_grad_norm_of_create_graph_gradients_replaces_them_by_scaled_numbers() -> None:
+    t, v, t_node, v_node = node_gradients()
+    assert clip_grad_norm_([t, v], max_norm=6.5) == 13.0  # sqrt(3^2 + 4^2 + 12^2)
+    coefficient = 6.5 / (13.0 + 1e-6)
+    assert type(t.grad) is np.ndarray and t.grad.tolist() == [3.0 * coefficient,
+                                                             4.0 * coefficient]
+    assert type(v.grad) is float and v.grad == 12.0 * coefficient
+    assert t_node.data.tolist() == [3.0, 4.0] and v_node.data == 12.0  # the nodes: unchanged
+    t, v, _, _ = node_gradients()
+    assert clip_grad_norm_([t, v], max_norm=14.0) == 13.0  # no clipping: left as they were
+    assert isinstance(t.grad, Tensor) and isinstance(v.grad, Value)
+
+
+def test_clip_grad_value_of_create_graph_gradients_replaces_them_by_clamped_numbers() -> None:
+    t, v, t_node, v_node = node_gradients()
+    clip_grad_value_([t, v], clip_value=3.5)
+    assert type(t.grad) is np.ndarray and t.grad.tolist() == [3.0, 3.5]
+    assert type(v.grad) is float and v.grad == 3.5
+    assert t_node.data.tolist() == [3.0, 4.0] and v_node.data == 12.0
+
+
+class TensorAndValue(Module):
+    def __init__(self) -> None:
+        self.t = leaf(1.5, 2.0)
+        self.v = Value(6.0)
+
+
+def test_zero_grad_keeping_zeros_replaces_create_graph_gradients_by_plain_zeros() -> None:
+    for reset in ("optimizer", "module"):
+        model = TensorAndValue()
+        t, v = model.t, model.v
+        opt = SGD([t, v])
+        (t * t).sum().backward(create_graph=True)
+        (v * v).backward(create_graph=True)
+        t_node, v_node = t.grad, v.grad
+        if reset == "optimizer":
+            opt.zero_grad(set_to_none=False)
+        else:
+            model.zero_grad(set_to_none=False)
+        assert type(t.grad) is np.ndarray and t.grad.tolist() == [0.0, 0.0]
+        assert type(v.grad) is float and v.grad == 0.0
+        assert t_node.data.tolist() == [3.0, 4.0] and v_node.data == 12.0
+
+
+# ---- "no gradient" is None for Values too (issue 10, item 8) ------------------------------------
+
+
+def backward_through(p: Tensor | Value) -> None:
+    (p * 2.0).sum().backward() if isinstance(p, Tensor) else (p * 2.0).backward()
+
+
+@pytest.mark.parametrize("cls, options", CONFIGS)
+def test_values_and_tensors_without_a_gradient_are_skipped_alike(cls: type,
+                                                                   options: dict) -> None:
+    used_t, idle_t, used_v, idle_v, never = leaf(1.0), leaf(1.0), Value(1.0), Value(1.0), \
+        Value(1.0)
+    opt = cls([used_t, idle_t, used_v, idle_v, never], **options)
+    opt.zero_grad()
+    assert idle_v.grad is None and never.grad is None
+    for p in (used_t, idle_t, used_v, idle_v):
+        backward_through(p)
+    opt.step()  # all but `never` move, and have momentum buffers or step counts now
+    idle_before = (idle_t.data[0], idle_v.data)
+    used_before = (used_t.data[0], used_v.data)
+    opt.zero_grad()
+    for p in (used_t, used_v):
+        backward_through(p)
+    opt.step()
+    assert (idle_t.data[0], idle_v.data) == idle_before  # not even momentum moves them
+    assert used_t.data[0] != used_before[0] and used_v.data != used_before[1]
+    assert never.data == 1.0 and never not in opt.state  # state only for the stepped
+
+
+def test_a_value_gradient_of_zero_is_a_gradient() -> None:
+    # PyTorch's rule for zeros: a zero gradient is stepped (here momentum carries v on).
+    v = Value(1.0)
+    opt = SGD([v], lr=0.5, momentum=0.5)
+    v.grad = 1.0
+    opt.step()  # buffer 1, v = 1 - 0.5
+    opt.zero_grad(set_to_none=False)
+    assert v.grad == 0.0
+    opt.step()  # buffer 0.5 * 1 + 0, v = 0.5 - 0.5 * 0.5
+    assert v.data == 0.25
+
+
+def test_module_zero_grad_sets_none_for_both_kinds_or_zeros_in_place() -> None:
+    model = TensorAndValue()
+    (model.t * 2.0).sum().backward()
+    (model.v * 2.0).backward()
+    grad = model.t.grad
+    model.zero_grad(set_to_none=False)
+    assert model.t.grad is grad and grad.tolist() == [0.0, 0.0] and model.v.grad == 0.0
+    model.zero_grad()
+    assert model.t.grad is None and model.v.grad is None
+    model.zero_grad(set_to_none=False)  # as in PyTorch, a missing Tensor gradient stays None
+    assert model.t.grad is None and model.v.grad == 0.0
+    model.zero_grad()
+    (model.v * 3.0).backward()  # backward adds into None: the gradient itself
+    assert model.v.grad == 3.0
+
+
+def test_clipping_skips_values_without_gradient() -> None:
+    t, v, none = leaf(0.0, 0.0), Value(0.0), Value(5.0)
+    t.grad, v.grad, none.grad = np.array([3.0, 4.0]), 12.0, None
+    assert clip_grad_norm_([t, v, none], max_norm=100.0) == 13.0
+    clip_grad_value_([t, v, none], clip_value=3.5)
+    assert none.grad is None and v.grad == 3.5
+
+
+# ---- schedulers resumed with last_epoch (issue 10, item 7) --------------------------------------
+
+
+def resumed(scheduler_type: type, last_epoch: int, lr: float, base: float, steps: int,
+            **options: object) -> tuple[list[float], object]:
+    """get_last_lr() right after resuming at last_epoch (the group holding lr and initial_lr
+    base) and after each of ``steps`` steps."""
+    p = leaf(0.0)
+    opt = SGD([{"params": [p], "lr": lr, "initial_lr": base}])
+    scheduler = scheduler_type(opt, last_epoch=last_epoch, **options)
+    assert scheduler.last_epoch == last_epoch + 1 and scheduler.base_lrs == [base]
+    rates = [scheduler.get_last_lr()[0]]
+    for _ in range(steps):
+        p.grad = np.zeros(1)
+        opt.step()
+        scheduler.step()
+        rates.append(scheduler.get_last_lr()[0])
+        assert opt.param_groups[0]["lr"] == rates[-1]
+    return rates, scheduler
+
+
+def test_step_lr_resumed_applies_its_rule_at_the_construction_step() -> None:
+    # lr 1, last_epoch 5, step_size 3: the construction step reaches epoch 6, a multiple of 3
+    rates, _ = resumed(StepLR, 5, lr=1.0, base=1.0, steps=0, step_size=3, gamma=0.5)
+    assert rates == [1.0 * 0.5]
+
+
+@pytest.mark.parametrize("last_epoch", [0, 1, 2, 4, 5, 8])
+@pytest.mark.parametrize("step_size, gamma", [(1, 0.5), (3, 0.5), (2, 0.1), (4, 0.3)])
+def test_step_lr_resumed_with_epoch_k_rate_follows_its_formula(
+        last_epoch: int, step_size: int, gamma: float) -> None:
+    base = 0.8
+    lr = base * gamma ** (last_epoch // step_size)  # the rate of epoch last_epoch
+    rates, scheduler = resumed(StepLR, last_epoch, lr, base, steps=10, step_size=step_size,
+                               gamma=gamma)
+    expected, rate = [], lr
+    for epoch in range(last_epoch + 1, last_epoch + 12):  # the construction step, then 10
+        if epoch % step_size == 0:
+            rate *= gamma
+        expected.append(rate)
+    assert rates == expected
+    closed = [base * gamma ** (epoch // step_size)
+              for epoch in range(last_epoch + 1, last_epoch + 12)]
+    assert rates == pytest.approx(closed, rel=1e-14)
+    assert scheduler.closed_form_lr() == [closed[-1]]
+
+
+@pytest.mark.parametrize("last_epoch", [0, 3, 9, 10, 14])
+def test_exponential_and_cosine_resumed_keep_the_groups_rate_then_continue(
+        last_epoch: int) -> None:
+    base, gamma = 0.5, 0.9
+    lr = base * gamma ** (last_epoch + 1)  # the rate of the epoch the construction reaches
+    rates, _ = resumed(ExponentialLR, last_epoch, lr, base, steps=6, gamma=gamma)
+    expected = [lr]
+    for _ in range(6):
+        expected.append(expected[-1] * gamma)
+    assert rates == expected
+    t_max, eta_min = 5, 0.01
+
+    def cosine(epoch: int) -> float:
+        return eta_min + (base - eta_min) * (1 + math.cos(math.pi * epoch / t_max)) / 2
+
+    rates, _ = resumed(CosineAnnealingLR, last_epoch, cosine(last_epoch + 1), base, steps=12,
+                       T_max=t_max, eta_min=eta_min)
+    assert rates[0] == cosine(last_epoch + 1)
+    assert rates == pytest.approx([cosine(e) for e in range(last_epoch + 1, last_epoch + 14)],
+                                  rel=1e-12, abs=1e-15)

@@ -150,3 +150,32 @@ def test_expression_values_and_gradients_agree_with_micrograd() -> None:
     theirs = expression(micrograd.engine.Value)
     assert ours == pytest.approx(theirs, rel=1e-13)
     assert ours[0] == theirs[0]
+
+
+def test_zero_grad_keeps_micrograds_zero_and_offers_none() -> None:
+    # Only the first neuron's output is used, so the second neuron's parameters get nothing:
+    # with micrograd's 0.0 they still hold a number after backward, as in micrograd.
+    random.seed(0)
+    ours = nn.Layer(2, 2)
+    random.seed(0)
+    theirs = micrograd.nn.Layer(2, 2)
+    for layer, value in ((ours, Value), (theirs, micrograd.engine.Value)):
+        layer.zero_grad()
+        out = layer([value(1.0), value(-2.0)])
+        out[0].backward()
+        sgd_step(layer.parameters(), 0.1)
+    assert [p.grad for p in ours.parameters()] == [p.grad for p in theirs.parameters()]
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    assert all(p.grad == 0.0 for p in ours.neurons[1].parameters())
+    ours.zero_grad(set_to_none=True)  # PyTorch's None: optimizers skip what backward misses
+    assert all(p.grad is None for p in ours.parameters())
+    ours([1.0, -2.0])[0].backward()
+    assert all(p.grad is None for p in ours.neurons[1].parameters())
+    assert all(type(p.grad) is float for p in ours.neurons[0].parameters())
+
+
+def test_demo_sgd_step_leaves_parameters_without_gradient() -> None:
+    moved, idle = Value(1.0), Value(1.0)
+    moved.grad, idle.grad = 2.0, None
+    sgd_step([moved, idle], 0.25)
+    assert (moved.data, idle.data) == (1.0 - 0.25 * 2.0, 1.0)

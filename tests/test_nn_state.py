@@ -393,3 +393,222 @@ def test_corrupted_bytes_are_caught_or_harmless(saved_bytes: bytes, data: st.Dat
             assert_same_state(snapshot(model), before)
         else:  # the flips hit bytes nobody reads (zip timestamps, say): the data is intact
             assert_same_state(snapshot(model), trained_model(1).state_dict())
+
+
+# ---- frozen parameters (requires_grad = False) are still parameters -----------------------------
+
+
+def frozen_linear(seed: int) -> Linear:
+    layer = Linear(3, 2, generator=np.random.default_rng(seed))
+    layer.weight.requires_grad = False  # frozen before the module ever listed its members
+    return layer
+
+
+def test_a_frozen_weight_is_saved_listed_and_loaded(tmp_path: Path) -> None:
+    source = frozen_linear(0)
+    assert list(source.state_dict()) == ["weight", "bias"]
+    assert [name for name, _ in source.named_parameters()] == ["weight", "bias"]
+    assert source.parameters()[0] is source.weight
+    source.save(tmp_path / "frozen.npz")
+    for target in (frozen_linear(1), Linear(3, 2, generator=np.random.default_rng(1))):
+        assert target.load(tmp_path / "frozen.npz") == IncompatibleKeys([], [])
+        assert np.array_equal(target.weight.data, source.weight.data)
+
+
+def test_an_optimizer_skips_a_frozen_parameter() -> None:
+    from nn.optim import SGD
+
+    model = frozen_linear(0)
+    weight, bias = model.weight.data.copy(), model.bias.data.copy()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    model(np.ones((4, 3))).sum().backward()
+    optimizer.step()
+    assert model.weight.grad is None and np.array_equal(model.weight.data, weight)
+    assert np.allclose(model.bias.data, bias - 0.1 * 4)  # d(sum)/d(bias) = 4 per output
+
+
+class Holder(Module):
+    """Parameters inside a list and a dict."""
+
+    def __init__(self) -> None:
+        self.blocks = [Tensor(np.ones(2), requires_grad=True)]
+        self.named = {"scale": Tensor(np.ones(1), requires_grad=True)}
+        self.blocks.append(Tensor(np.zeros(3), requires_grad=True))
+
+
+def test_frozen_parameters_in_lists_and_dicts_stay_parameters() -> None:
+    model = Holder()
+    assert list(model.state_dict()) == ["blocks.0", "blocks.1", "named.scale"]
+    for p in model.parameters():
+        p.requires_grad = False
+    assert list(model.state_dict()) == ["blocks.0", "blocks.1", "named.scale"]
+    model.load_state_dict({"blocks.0": [5.0, 6.0], "blocks.1": [1, 2, 3], "named.scale": [7.0]})
+    assert np.array_equal(model.blocks[1].data, [1.0, 2.0, 3.0])
+
+
+def test_results_of_operations_are_not_parameters() -> None:
+    class Cache(Module):
+        def __init__(self) -> None:
+            self.w = Tensor(np.ones(2), requires_grad=True)
+
+        def forward(self, x: Tensor) -> Tensor:
+            self.last = self.w * x  # a non-leaf: would make the saved file fit no fresh model
+            return self.last
+
+    model = Cache()
+    model(Tensor(np.ones(2)))
+    assert model.last.requires_grad and list(model.state_dict()) == ["w"]
+    assert [name for name, _ in model.named_parameters()] == ["w"]
+
+
+def test_a_tensor_that_never_needed_gradients_is_a_frozen_parameter() -> None:
+    class Scaled(Module):
+        def __init__(self) -> None:
+            self.scale = Tensor(np.full(2, 3.0))
+            self.register_buffer("count", np.zeros(1))
+            self.constant = np.ones(2)  # an array: neither a parameter nor saved
+
+    model = Scaled()
+    assert [name for name, _ in model.named_parameters()] == ["scale"]
+    assert list(model.state_dict()) == ["scale", "count"]
+    model.load_state_dict({"scale": [1.0, 2.0], "count": [4.0]})
+    assert np.array_equal(model.scale.data, [1.0, 2.0])
+
+
+def test_copies_of_a_model_keep_its_frozen_parameters() -> None:
+    import copy
+    import pickle
+
+    model = frozen_linear(0)
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert list(clone.state_dict()) == ["weight", "bias"]
+        assert clone.weight is not model.weight
+        assert np.array_equal(clone.weight.data, model.weight.data)
+        assert not clone.weight.requires_grad and clone.bias.requires_grad
+
+
+def test_a_module_without_an_init_call_still_keeps_frozen_parameters() -> None:
+    class Bare(Module):
+        pass
+
+    model = Bare()
+    model.w = Tensor(np.ones(2), requires_grad=True)
+    model.w.requires_grad = False
+    model.layers = [Linear(2, 2)]
+    model.layers[0].bias.requires_grad = False
+    assert list(model.state_dict()) == ["w", "layers.0.weight", "layers.0.bias"]
+
+
+# ---- save: a unique partial file, links and permissions ---------------------------------------
+
+
+def test_save_leaves_someone_elses_partial_file_alone(tmp_path: Path) -> None:
+    other = tmp_path / "model.npz.partial"
+    other.write_bytes(b"not ours")
+    trained_model(1).save(tmp_path / "model.npz")
+    assert other.read_bytes() == b"not ours"
+    assert sorted(os.listdir(tmp_path)) == ["model.npz", "model.npz.partial"]
+
+
+def test_save_writes_through_a_symbolic_link(tmp_path: Path) -> None:
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "real.npz"
+    make_model(0).save(real)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(Path("runs") / "real.npz")  # relative, as `ln -s` makes them
+    trained_model(1).save(link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("runs", "real.npz")
+    assert sorted(os.listdir(tmp_path / "runs")) == ["real.npz"]
+    model = make_model(2)
+    model.load(real)
+    assert_same_state(model.state_dict(), trained_model(1).state_dict())
+    dangling = tmp_path / "next.npz"
+    dangling.symlink_to(tmp_path / "runs" / "next-target.npz")
+    trained_model(1).save(dangling)  # as open() would: the link's target is created
+    assert dangling.is_symlink() and (tmp_path / "runs" / "next-target.npz").is_file()
+
+
+def test_saved_files_get_opens_mode_or_keep_theirs(tmp_path: Path) -> None:
+    old_umask = os.umask(0o027)
+    try:
+        path = tmp_path / "model.npz"
+        make_model(0).save(path)
+        assert path.stat().st_mode & 0o777 == 0o640  # 0o666 less the umask, as open() gives
+        path.chmod(0o604)
+        trained_model(1).save(path)
+        assert path.stat().st_mode & 0o777 == 0o604  # replaced, but with its permissions
+    finally:
+        os.umask(old_umask)
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_save_removes_its_partial_file_and_keeps_the_old_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    import nn.module
+
+    path = tmp_path / "model.npz"
+    make_model(0).save(path)
+    before = path.read_bytes()
+
+    def failing_write(file: object, state: object) -> None:
+        file.write(b"half an archive")  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(nn.module, "_write_npz", failing_write)
+    with pytest.raises(type(error)):
+        trained_model(1).save(path)
+    assert os.listdir(tmp_path) == ["model.npz"] and path.read_bytes() == before
+
+
+def test_overlapping_saves_to_one_path_do_not_collide(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import nn.module
+
+    path = tmp_path / "model.npz"
+    write = nn.module._write_npz
+    calls = []
+
+    def write_with_another_save_in_between(file: object, state: dict) -> None:
+        calls.append(1)
+        if len(calls) == 1:  # another save of the same path starts and ends meanwhile
+            make_model(0).save(path)
+        write(file, state)
+
+    monkeypatch.setattr(nn.module, "_write_npz", write_with_another_save_in_between)
+    trained_model(1).save(path)  # the last to finish wins, whole
+    model = make_model(2)
+    model.load(path)
+    assert_same_state(model.state_dict(), trained_model(1).state_dict())
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+# ---- integer buffers: values that int64 cannot hold are rejected --------------------------------
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (1e30, "1e[+]30 does not fit a int64 buffer"),
+    (-1e30, "-1e[+]30 does not fit a int64 buffer"),
+    (2.0 ** 63, "9.223372036854776e[+]18 does not fit a int64 buffer"),
+    (2 ** 63, "9223372036854775808 does not fit a int64 buffer"),
+    (np.uint64(2 ** 64 - 1), "18446744073709551615 does not fit a int64 buffer"),
+    (float("inf"), "expected whole numbers for a int64 buffer, got inf"),
+    (float("nan"), "expected whole numbers for a int64 buffer, got nan"),
+])
+def test_integer_buffers_reject_numbers_they_cannot_hold(value: object, message: str) -> None:
+    bn = trained_model(0)[1]
+    state = bn.state_dict()
+    state["num_batches_tracked"] = np.asarray(value)
+    with pytest.raises(ValueError, match=f"num_batches_tracked: {message}"):
+        bn.load_state_dict(state)
+    assert bn.num_batches_tracked == 3
+
+
+@pytest.mark.parametrize(("value", "loaded"), [
+    (-0.0, 0), (-(2.0 ** 63), -(2 ** 63)), (2 ** 63 - 1, 2 ** 63 - 1),
+    (np.uint64(7), 7), (np.float32(3e9), 3_000_000_000), (True, 1)])
+def test_integer_buffers_take_every_number_they_can_hold(value: object, loaded: int) -> None:
+    bn = BatchNorm1d(2)
+    state = bn.state_dict()
+    state["num_batches_tracked"] = np.asarray(value)
+    bn.load_state_dict(state)
+    assert int(bn.num_batches_tracked) == loaded and bn.num_batches_tracked.dtype == np.int64

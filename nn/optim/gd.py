@@ -21,6 +21,7 @@ import numpy as np
 from autograd_core import Tensor, Value
 from autograd_core.engine import enable_grad
 
+from ..utils import _grad_values
 from ._arith import Array, add
 from .optimizer import Optimizer, Parameter, Params, State, _write
 
@@ -38,8 +39,10 @@ def _loss_number(loss: Any) -> float:
 
 
 def _gradient(p: Parameter) -> Array:
-    """A parameter's gradient; a Tensor without one counts as flat (it will not move)."""
-    return np.zeros_like(p.data) if p.grad is None else p.grad
+    """A parameter's gradient (its numbers, if it is a node); a parameter without one (None)
+    counts as flat, as in PyTorch's LBFGS: it will not move."""
+    grad = _grad_values(p)
+    return np.zeros_like(p.data) if grad is None else grad
 
 
 def _dot(gradients: list[Array]) -> float:

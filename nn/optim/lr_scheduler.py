@@ -5,6 +5,12 @@ rate) and performs step 0, which leaves the rates unchanged; each ``step()`` (ca
 ``optimizer.step()``, once per epoch) increments ``last_epoch`` and writes the rate for that
 epoch into ``optimizer.param_groups[i]["lr"]``; ``get_last_lr()`` returns those rates.
 
+Resuming (PyTorch 2.13's rule): built with ``last_epoch=k`` >= 0, every group must hold
+``initial_lr`` (the base rate), and the construction step moves to epoch k + 1.
+``ExponentialLR`` and ``CosineAnnealingLR`` keep the groups' current rates for it, and go on
+from them; ``StepLR`` applies its own rule at epoch k + 1 (a decay if k + 1 is a multiple of
+``step_size``), so with epoch k's rate in the groups it follows its closed form exactly.
+
 Recursive or closed form? Each schedule has a closed form in the epoch (``closed_form_lr``).
 Like PyTorch, ``step()`` instead computes the new rate from the group's current one (times
 gamma; for the cosine, the ratio of consecutive cosine factors). The two agree up to rounding
@@ -39,7 +45,7 @@ class LRScheduler:
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self._is_initial = True  # the construction step keeps the current rates
+        self._is_initial = True  # most schedules keep the current rates at this step
         self.step()
         self._is_initial = False
 
@@ -80,7 +86,12 @@ def _positive_int(scheduler: str, argument: str, value: Any) -> None:
 
 
 class StepLR(LRScheduler):
-    """lr_epoch = base_lr * gamma^(epoch // step_size): decay by gamma every step_size epochs."""
+    """lr_epoch = base_lr * gamma^(epoch // step_size): decay by gamma every step_size epochs.
+
+    Each step multiplies the current rate by gamma when the new epoch is a non-zero multiple of
+    step_size, the construction step included (so resuming at last_epoch=k with epoch k's rate
+    gives epoch k + 1's).
+    """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
@@ -90,7 +101,10 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._is_initial or self.last_epoch % self.step_size != 0:
+        # No exception for the construction step (unlike the other schedulers, as in PyTorch):
+        # resumed with last_epoch=k, it moves to epoch k + 1 and decays there if k + 1 is a
+        # multiple of step_size; from scratch it reaches epoch 0, which never decays.
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 

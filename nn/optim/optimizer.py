@@ -10,6 +10,11 @@ trajectory of the corresponding Tensor element). The rule returns the new data a
 buffers in ``state``. The base class writes the result back: into the Tensor's array *in
 place*, so that anything holding ``p.data`` sees the update (as with PyTorch's in-place
 ``param.add_``), or as a Python float into ``Value.data``; a Value's buffers are floats too.
+
+A gradient of None means "no gradient", for a Value as for a Tensor: ``step`` skips such a
+parameter (it neither moves nor gets state), as PyTorch does. A gradient built by
+``backward(create_graph=True)`` is a node: the rule gets its numbers (the gradient-penalty
+pattern: backward through loss + penalty, then step).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 from autograd_core import Tensor, Value
 from autograd_core.engine import enable_grad
 
+from ..utils import _grad_values, _reset_grad
 from ._arith import Array
 
 Parameter = Tensor | Value
@@ -34,11 +40,13 @@ State = dict[str, Any]
 
 
 def _write(p: Parameter, new: Array) -> None:
-    """Store a rule's result: in place for a Tensor (references stay valid), a float for a Value."""
+    """Store a rule's result: in place for a Tensor (references stay valid, and the write is
+    counted, so that a graph recorded before the step cannot be differentiated after it), a
+    float for a Value."""
     if isinstance(p, Value):
         p.data = float(new)
     else:
-        p.data[...] = new
+        p._overwrite(new)
 
 
 def _plain_numbers(state: State) -> None:
@@ -153,19 +161,20 @@ class Optimizer:
     # ---- gradients and steps ----------------------------------------------------------------
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset gradients: a Tensor's to None (or zeros, in place), a Value's to 0.0."""
+        """Reset every gradient: to None ("no gradient"; the next ``step`` skips a parameter
+        that no backward reaches meanwhile), or with ``set_to_none=False`` to zero: 0.0 for a
+        Value, a Tensor's array filled in place (a Tensor without gradient stays None). A
+        gradient that is a node (from ``backward(create_graph=True)``) is replaced by plain
+        zeros, leaving the node alone."""
         for group in self.param_groups:
             for p in group["params"]:
-                if isinstance(p, Value):
-                    p.grad = 0.0
-                elif set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.fill(0.0)
+                _reset_grad(p, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()`` (called first) if
-        given, else None. A Tensor whose grad is None is skipped, as in PyTorch."""
+        given, else None. A parameter (Tensor or Value) whose grad is None is skipped, as in
+        PyTorch; a grad that is a node (from ``backward(create_graph=True)``) gives its
+        numbers."""
         loss = None
         if closure is not None:
             with enable_grad():
@@ -173,37 +182,41 @@ class Optimizer:
         for group in self.param_groups:
             values = []
             for p in group["params"]:
+                grad = _grad_values(p)
+                if grad is None:
+                    continue
                 if isinstance(p, Value):
-                    values.append(p)
-                elif p.grad is not None:
-                    self._step_tensor(p, group)
+                    values.append((p, grad))
+                else:
+                    self._step_tensor(p, grad, group)
             if values:
                 self._step_values(values, group)
         return loss
 
-    def _step_tensor(self, p: Tensor, group: ParamGroup) -> None:
+    def _step_tensor(self, p: Tensor, grad: Array, group: ParamGroup) -> None:
         state = self.state[p]
         if not state:
             state.update(self._init_state(p.data, group))
-        _write(p, self._update(p.data, p.grad, state, group))
+        _write(p, self._update(p.data, grad, state, group))
 
-    def _step_values(self, values: list[Value], group: ParamGroup) -> None:
-        """Update scalar parameters together: their floats are packed into arrays, so that the
-        rule runs once on numpy arrays rather than once per Value (the same arithmetic,
-        element by element, so the results are those of separate updates)."""
-        batches: dict[tuple[Any, ...], list[Value]] = {}
-        for p in values:
+    def _step_values(self, values: list[tuple[Value, float]], group: ParamGroup) -> None:
+        """Update scalar parameters (with their gradients) together: their floats are packed
+        into arrays, so that the rule runs once on numpy arrays rather than once per Value (the
+        same arithmetic, element by element, so the results are those of separate updates)."""
+        batches: dict[tuple[Any, ...], list[tuple[Value, float]]] = {}
+        for p, grad in values:
             state = self.state[p]
             if not state:
                 state.update(self._init_state(p.data, group))
                 _plain_numbers(state)
-            batches.setdefault(_signature(state), []).append(p)
-        for batch in batches.values():
+            batches.setdefault(_signature(state), []).append((p, grad))
+        for pairs in batches.values():
+            batch = [p for p, _ in pairs]
             states = [self.state[p] for p in batch]
             packed = {key: np.array([s[key] for s in states]) if isinstance(item, float) else item
                       for key, item in states[0].items()}
             new = self._update(np.array([p.data for p in batch]),
-                               np.array([p.grad for p in batch]), packed, group)
+                               np.array([grad for _, grad in pairs]), packed, group)
             for i, (p, state) in enumerate(zip(batch, states)):
                 p.data = float(new[i])
                 for key, item in packed.items():
