@@ -678,12 +678,12 @@ class Tensor(Node):
                            lambda g, x, out: g * out * (1 - out))
 
     def relu(self) -> Tensor:
-        """d/dx max(x, 0) = 1 if x > 0 else 0"""
-        # NaN propagates through np.maximum and, as in PyTorch, passes its gradient on (it is
-        # not <= 0). A float mask multiplies faster than a boolean one. (x <= 0 is a constant
-        # boolean array for a Tensor x too: comparisons record nothing.)
+        """d/dx max(x, 0) = 1 if x > 0 else 0 (and 1 at NaN, as in PyTorch)"""
+        # The slope is 1 exactly where the output is not 0: NaN propagates through np.maximum
+        # and, as in PyTorch, passes its gradient on. A float mask multiplies faster than a
+        # boolean one; the mask is a constant, so it is made from the output's numbers.
         return self._unary(np.maximum(self.data, 0), "relu", lambda g, x, out: (
-            g * (~(x <= 0)).astype(x.dtype)))
+            g * (_data(out) != 0).astype(out.dtype)))
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
