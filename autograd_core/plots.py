@@ -565,7 +565,7 @@ def optimizer_trajectory(f: Callable[[Tensor], Tensor], start: Sequence[float],
     if start_array.shape != (2,):
         raise ValueError(f"optimizer_trajectory: start must be 2 numbers (x, y), got shape "
                          f"{start_array.shape}")
-    point = Tensor(start_array.copy(), requires_grad=True)
+    point = Tensor(start_array, requires_grad=True)  # a copy: the caller's start stays put
     optimizer = optimizer_factory([point])
 
     def closure() -> Tensor:

@@ -4,7 +4,6 @@ Tensor graphs, and the error messages."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -435,8 +434,6 @@ def box_line(source: str, label: str) -> str:
     return line
 
 
-@pytest.mark.skipif(importlib.util.find_spec("autograd_core.drawing") is None,
-                    reason="autograd_core.drawing is not there yet")
 def test_step_draw_highlights_its_node_and_shows_the_gradients_so_far() -> None:
     net = relu_network()
     steps = {s.node: s for s in backward_steps(net["L"])}
