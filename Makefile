@@ -11,8 +11,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# -q keeps pip short but still prints warnings and errors.
-PIP    := $(BIN)/python -m pip install -q
+# -q keeps pip short but still prints warnings and errors. The one filtered out is setuptools'
+# note that an editable install maps packages (nn/ is installed as autograd_core.nn).
+PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install -q
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -20,7 +21,7 @@ PIP    := $(BIN)/python -m pip install -q
 
 help:
 	@echo "autograd-core make targets:"
-	@echo "  make demo    run the demo (python -m nn.demo)"
+	@echo "  make demo    run the demo (python -m autograd_core.nn.demo)"
 	@echo "  make test    ruff check, then pytest"
 	@echo "  make lint    ruff check only"
 	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra)"
@@ -30,7 +31,7 @@ help:
 	@echo "Interpreter: PYTHON=$(PYTHON)  (override: make PYTHON=/path/to/python3 test)"
 
 demo: $(VENV)/.stamp-base
-	$(BIN)/python -m nn.demo
+	$(BIN)/python -m autograd_core.nn.demo
 
 test: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .

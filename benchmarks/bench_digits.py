@@ -84,10 +84,10 @@ Epoch = Callable[[int], list[float]]  # epoch number -> the batch losses of that
 def load_digits_split(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train, y_train, X_test, y_test): sklearn's digits / 16, shuffled once with ``seed``."""
     try:
-        from nn.datasets import load_digits
+        from autograd_core.nn.datasets import load_digits
     except ImportError:  # not installed: fall back to the checkout this script lives in
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from nn.datasets import load_digits
+        from autograd_core.nn.datasets import load_digits
     try:
         return load_digits(N_TRAIN, seed)
     except ImportError as error:

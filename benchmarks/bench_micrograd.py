@@ -59,8 +59,8 @@ def _import_engines() -> tuple[Any, ...]:
     except ImportError:  # not installed: fall back to the checkout this script lives in
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from autograd_core import Value
-    from nn import MLP
-    from nn.demo import hinge_loss_and_accuracy, moons_data, sgd_step
+    from autograd_core.nn import MLP
+    from autograd_core.nn.demo import hinge_loss_and_accuracy, moons_data, sgd_step
     return (MicrogradValue, MicrogradMLP, Value, MLP,
             hinge_loss_and_accuracy, sgd_step, moons_data)
 

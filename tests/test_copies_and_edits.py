@@ -8,8 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-import nn
-from autograd_core import Tensor, Value, cross_entropy, where
+from autograd_core import Tensor, Value, cross_entropy, nn, where
 
 # ---- Tensor(array) copies; Tensor.from_numpy shares ----------------------------------------
 

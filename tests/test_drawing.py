@@ -17,8 +17,7 @@ import graphviz
 import numpy as np
 import pytest
 
-import nn
-from autograd_core import Tensor, Value, topological_order
+from autograd_core import Tensor, Value, nn, topological_order
 from autograd_core import render as render_module
 from autograd_core.drawing import draw_graph, format_number, summarize_array
 from autograd_core.render import Drawing, RendererNotFound, RenderError, find_renderer

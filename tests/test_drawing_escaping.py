@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import nn
-from autograd_core import Tensor, Value
+from autograd_core import Tensor, Value, nn
 from autograd_core.drawing import draw_graph
 from autograd_core.render import Drawing
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor
-from nn import init, rng
+from autograd_core.nn import init, rng
 
 RANDOM_INITS = [init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_,
                 init.kaiming_normal_, init.uniform_, init.normal_]

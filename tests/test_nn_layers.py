@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, gradcheck
-from nn import rng
-from nn.layers import (
+from autograd_core.nn import rng
+from autograd_core.nn.layers import (
     ELU,
     BatchNorm1d,
     Dropout,
@@ -28,7 +28,7 @@ from nn.layers import (
     Softplus,
     Tanh,
 )
-from nn.module import Module
+from autograd_core.nn.module import Module
 
 
 def gen(seed: int = 0) -> np.random.Generator:

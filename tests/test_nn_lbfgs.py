@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from autograd_core import Tensor, Value
-from nn.optim import LBFGS
-from nn.optim.lbfgs import _cubic_minimizer, strong_wolfe
+from autograd_core.nn.optim import LBFGS
+from autograd_core.nn.optim.lbfgs import _cubic_minimizer, strong_wolfe
 
 
 def quadratic(seed: int = 0, n: int = 10, cond: float = 100.0) -> tuple[np.ndarray, np.ndarray]:

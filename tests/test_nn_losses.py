@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, Value, gradcheck
-from nn.demo import hinge_loss_and_accuracy, moons_data
-from nn.losses import (
+from autograd_core.nn.demo import hinge_loss_and_accuracy, moons_data
+from autograd_core.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
@@ -25,8 +25,8 @@ from nn.losses import (
     l1_penalty,
     l2_penalty,
 )
-from nn.module import Module
-from nn.scalar import MLP
+from autograd_core.nn.module import Module
+from autograd_core.nn.scalar import MLP
 
 CASES = settings(max_examples=20, deadline=None)
 REDUCTIONS = ["mean", "sum", "none"]

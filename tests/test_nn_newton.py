@@ -7,9 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import nn
-from autograd_core import Tensor, Value
-from nn.optim import Newton
+from autograd_core import Tensor, Value, nn
+from autograd_core.nn.optim import Newton
 
 
 def positive_definite(n: int, seed: int) -> np.ndarray:

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, Value, is_grad_enabled, no_grad
-from nn import Module
-from nn.optim import (
+from autograd_core.nn import Module
+from autograd_core.nn.optim import (
     GD,
     LBFGS,
     SGD,
@@ -32,9 +32,9 @@ from nn.optim import (
     is_exact_fma,
     set_exact_fma,
 )
-from nn.optim._arith import fma
-from nn.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
-from nn.utils import clip_grad_norm_, clip_grad_value_
+from autograd_core.nn.optim._arith import fma
+from autograd_core.nn.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
+from autograd_core.nn.utils import clip_grad_norm_, clip_grad_value_
 
 
 def leaf(*values: float) -> Tensor:

@@ -9,10 +9,9 @@ import micrograd.nn
 import numpy as np
 import pytest
 
-import nn
-from autograd_core import Value
-from nn.datasets import make_moons
-from nn.demo import hinge_loss_and_accuracy, main, moons_data, sgd_step
+from autograd_core import Value, nn
+from autograd_core.nn.datasets import make_moons
+from autograd_core.nn.demo import hinge_loss_and_accuracy, main, moons_data, sgd_step
 
 
 @pytest.mark.parametrize(

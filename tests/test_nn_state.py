@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, Value
-from nn.layers import BatchNorm1d, Linear, ReLU, Sequential
-from nn.module import IncompatibleKeys, Module
-from nn.scalar import MLP
+from autograd_core.nn.layers import BatchNorm1d, Linear, ReLU, Sequential
+from autograd_core.nn.module import IncompatibleKeys, Module
+from autograd_core.nn.scalar import MLP
 
 KEYS = ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
         "1.num_batches_tracked", "3.weight", "3.bias"]
@@ -416,7 +416,7 @@ def test_a_frozen_weight_is_saved_listed_and_loaded(tmp_path: Path) -> None:
 
 
 def test_an_optimizer_skips_a_frozen_parameter() -> None:
-    from nn.optim import SGD
+    from autograd_core.nn.optim import SGD
 
     model = frozen_linear(0)
     weight, bias = model.weight.data.copy(), model.bias.data.copy()
@@ -544,7 +544,7 @@ def test_saved_files_get_opens_mode_or_keep_theirs(tmp_path: Path) -> None:
 @pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
 def test_a_failed_save_removes_its_partial_file_and_keeps_the_old_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
-    import nn.module
+    from autograd_core.nn import module as nn_module
 
     path = tmp_path / "model.npz"
     make_model(0).save(path)
@@ -554,7 +554,7 @@ def test_a_failed_save_removes_its_partial_file_and_keeps_the_old_one(
         file.write(b"half an archive")  # type: ignore[attr-defined]
         raise error
 
-    monkeypatch.setattr(nn.module, "_write_npz", failing_write)
+    monkeypatch.setattr(nn_module, "_write_npz", failing_write)
     with pytest.raises(type(error)):
         trained_model(1).save(path)
     assert os.listdir(tmp_path) == ["model.npz"] and path.read_bytes() == before
@@ -562,10 +562,10 @@ def test_a_failed_save_removes_its_partial_file_and_keeps_the_old_one(
 
 def test_overlapping_saves_to_one_path_do_not_collide(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import nn.module
+    from autograd_core.nn import module as nn_module
 
     path = tmp_path / "model.npz"
-    write = nn.module._write_npz
+    write = nn_module._write_npz
     calls = []
 
     def write_with_another_save_in_between(file: object, state: dict) -> None:
@@ -574,7 +574,7 @@ def test_overlapping_saves_to_one_path_do_not_collide(tmp_path: Path,
             make_model(0).save(path)
         write(file, state)
 
-    monkeypatch.setattr(nn.module, "_write_npz", write_with_another_save_in_between)
+    monkeypatch.setattr(nn_module, "_write_npz", write_with_another_save_in_between)
     trained_model(1).save(path)  # the last to finish wins, whole
     model = make_model(2)
     model.load(path)

@@ -6,9 +6,8 @@ import random
 
 import numpy as np
 
-import nn
-from autograd_core import Tensor, no_grad
-from nn.datasets import load_digits, make_moons
+from autograd_core import Tensor, nn, no_grad
+from autograd_core.nn.datasets import load_digits, make_moons
 
 
 def test_mlp_learns_digits_to_97_percent_with_adam() -> None:
