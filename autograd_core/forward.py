@@ -194,6 +194,11 @@ class Dual(ScalarComposites):
         return Dual(math.log1p(e),
                     e / (e + 1.0) * self.tangent)
 
+    def erf(self) -> Dual:
+        """d erf(x) = 2/sqrt(pi) e^(-x^2) dx"""
+        x = self.primal
+        return Dual(math.erf(x), 2.0 / math.sqrt(math.pi) * math.exp(-x * x) * self.tangent)
+
 
 DualOperand = Dual | int | float
 

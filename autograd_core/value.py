@@ -40,6 +40,8 @@ def _as_value(x: object, op: str) -> Value:
     return x if isinstance(x, Value) else Value(_real(x, op))
 
 
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
 Scalar = Any  # a float on the fast path, a Value when the gradient's graph is being built
 Derivative = Callable[..., tuple[Scalar, ...]]
 
@@ -400,6 +402,12 @@ class Value(ScalarComposites, Node):
         return _record(out, "softplus", (self,), Value._softplus_slope)
 
     _softplus_slope = staticmethod(lambda x, out: (_sigmoid(x),))
+
+    def erf(self) -> Value:
+        """erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;  d/dx = 2/sqrt(pi) e^(-x^2)"""
+        return _record(math.erf(self.data), "erf", (self,), Value._erf_slope)
+
+    _erf_slope = staticmethod(lambda x, out: (_TWO_OVER_SQRT_PI * _exp(-(x * x)),))
     _identity_slope = staticmethod(lambda x, out: (1.0,))  # where an activation is x itself
 
 
