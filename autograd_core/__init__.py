@@ -9,6 +9,19 @@
 """
 
 from .counting import count_backward_ops, count_ops
+from .creation import (
+    arange,
+    eye,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .drawing import draw_graph
 from .engine import (
     detect_anomaly,
@@ -25,7 +38,17 @@ from .forward import Dual, forward_jacobian
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
 from .render import renderer_info
-from .tensor import Tensor, concatenate, cross_entropy, linear, stack, where
+from .rng import manual_seed
+from .tensor import (
+    Tensor,
+    concatenate,
+    cross_entropy,
+    linear,
+    maximum,
+    minimum,
+    stack,
+    where,
+)
 from .value import Value, dot, values
 
 __all__ = [
@@ -66,5 +89,20 @@ __all__ = [
     "set_grad_enabled",
     "topological_order",
     "values",
+    # PyTorch's factories and functions
+    "arange",
+    "eye",
+    "full",
+    "linspace",
+    "manual_seed",
+    "maximum",
+    "minimum",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "tensor",
+    "zeros",
+    "zeros_like",
 ]
 __version__ = "0.1.0"

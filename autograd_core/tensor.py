@@ -194,6 +194,49 @@ def _axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(axes)
 
 
+def _axis(axis: Any, ndim: int, op: str) -> int:
+    """One axis (an integer, negative ones counting from the end) as a non-negative index."""
+    if axis is None or isinstance(axis, (tuple, list)):
+        raise TypeError(f"{op}: expected one axis (an integer), got {axis!r}")
+    return _axes(axis, ndim, op)[0]
+
+
+def _torch_names(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any,
+                 axis_default: Any = None) -> tuple[Any, bool]:
+    """(axis, keepdims) from numpy's names or from PyTorch's ``dim=``/``keepdim=``, which the
+    reductions, softmax, squeeze and the joins also accept. Naming one argument both ways is a
+    TypeError; numpy's defaults (``axis_default``, keepdims=False) count as not given."""
+    if dim is not None:
+        if axis is not None and (isinstance(axis, (tuple, list)) or axis != axis_default):
+            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}, numpy's and "
+                            "PyTorch's names for the same argument; give one")
+        axis = dim
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"{op}: got both keepdims={keepdims!r} and keepdim={keepdim!r}, "
+                            "numpy's and PyTorch's names for the same argument; give one")
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def _correction(op: str, correction: Any, unbiased: bool | None, ddof: Any) -> float:
+    """The n - correction divisor's correction from its three spellings: PyTorch's
+    ``correction=`` (default 1) or ``unbiased=`` (True: 1, False: 0), and numpy's ``ddof=``."""
+    given = {name: value for name, value in
+             (("correction", correction), ("unbiased", unbiased), ("ddof", ddof))
+             if value is not None}
+    if len(given) > 1:
+        raise TypeError(f"{op}: got {' and '.join(f'{k}={v!r}' for k, v in given.items())}, "
+                        "names for the same argument (PyTorch's correction= or unbiased=, "
+                        "numpy's ddof=); give one")
+    if unbiased is not None:
+        return 1.0 if unbiased else 0.0
+    value = 1 if not given else next(iter(given.values()))
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise TypeError(f"{op}: the correction must be a real number, got {value!r}")
+    return float(value)
+
+
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape a reduction over ``axes`` has with keepdims=True."""
     if len(axes) == len(shape):  # all of them: the common case, quickly
@@ -237,6 +280,26 @@ def _check_finite(op: str, data: np.ndarray, inputs: Sequence[np.ndarray]) -> No
     if not np.all(np.isfinite(data)) and all(np.all(np.isfinite(x)) for x in inputs):
         raise FloatingPointError(f"detect_anomaly: {op} produced NaN or inf from finite inputs "
                                  f"(output shape {data.shape})")
+
+
+class _Size(int):
+    """``t.size``: numpy's number of elements (an int), which can also be called as PyTorch's
+    ``t.size()`` (the shape, a tuple) or ``t.size(dim)`` (the length of one axis)."""
+
+    _shape: tuple[int, ...]
+
+    def __new__(cls, shape: tuple[int, ...]) -> _Size:
+        size = super().__new__(cls, math.prod(shape))
+        size._shape = shape
+        return size
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:
+        return int, (int(self),)  # copies and pickles are plain ints
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self._shape
+        return self._shape[_axis(dim, len(self._shape), "size")]
 
 
 class Tensor(Node):
@@ -438,7 +501,13 @@ class Tensor(Node):
         return self.data.dtype
 
     @property
-    def size(self) -> int:
+    def size(self) -> _Size:
+        """The number of elements, as numpy's ``a.size``; also callable as PyTorch's
+        ``t.size()`` (the shape) and ``t.size(dim)`` (one axis's length)."""
+        return _Size(self.data.shape)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name for numpy's ``size``)."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -451,6 +520,23 @@ class Tensor(Node):
                              f"Python number, this one has shape {self.shape}")
         return float(self.data.reshape(()))
 
+    def __float__(self) -> float:
+        return self.item()
+
+    def __int__(self) -> int:
+        return int(self.item())  # toward zero, as int(3.7) and PyTorch
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The data for numpy, so that ``np.asarray(t)``, ``np.array(list_of_tensors)`` and
+        matplotlib take tensors: shared (like ``numpy()``) unless ``copy=True`` or a ``dtype``
+        needs a conversion. There is no gradient through numpy."""
+        if dtype is None or np.dtype(dtype) == self.data.dtype:
+            return self.data.copy() if copy else self.data
+        if copy is False:  # numpy 2's protocol: refuse rather than copy silently
+            raise ValueError(f"Tensor.__array__: dtype {np.dtype(dtype)} needs a copy of the "
+                             f"{self.data.dtype} data, but copy=False was asked for")
+        return self.data.astype(dtype)
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied, as in PyTorch)."""
         return self.data
@@ -458,6 +544,34 @@ class Tensor(Node):
     def detach(self) -> Tensor:
         """The same data (shared, as in PyTorch), cut from the graph (requires_grad=False)."""
         return Tensor._constant(self.data)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor itself from its graph: it becomes a leaf without requires_grad and
+        without tangent (its ``grad`` is kept, as in PyTorch). Unlike PyTorch, ops that used it
+        before are cut here too: their gradients stop at it (the graph's nodes are the
+        tensors themselves), so call it before using the tensor again, e.g. between chunks of
+        truncated backpropagation through time."""
+        self.requires_grad = False
+        self.tangent = None
+        self._op = ""
+        self._parents = self._inputs = ()
+        self._vjps = ()
+        self._saved = ()
+        self._versions = ()
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor. As in PyTorch only a leaf's
+        flag can be turned off: a computed tensor that requires grad must be detached."""
+        if self._parents:
+            if not requires_grad:
+                raise RuntimeError(
+                    f"requires_grad_: only a leaf's flag can be changed, and this tensor of "
+                    f"shape {self.shape} was computed by op {self._op!r}; use .detach() "
+                    "(or .detach_()) for a copy without gradient")
+            return self  # it requires grad already
+        self.requires_grad = bool(requires_grad)
+        return self
 
     def __getstate__(self) -> dict[str, Any]:
         """What pickling and copying keep: the data, the gradient's value and requires_grad.
@@ -477,14 +591,22 @@ class Tensor(Node):
             extra += ", dtype=float32"
         return f"Tensor({body}{extra})"
 
-    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False, *,
+                 retain_graph: bool | None = None, gradient: Any = None) -> None:
         """Backpropagate: every leaf with requires_grad gains d(self)/d(leaf) contracted with grad.
 
-        ``grad`` (dL/dself) may be omitted only for a tensor with one element, as in PyTorch.
-        With ``create_graph=True`` the pass records the ops that compute the gradients, so each
-        leaf's ``grad`` becomes a Tensor with a graph of its own (``grad`` is then a constant
-        seed): differentiate it again for second and higher derivatives.
+        ``grad`` (dL/dself; ``gradient=`` is PyTorch's name for it) may be omitted only for a
+        tensor with one element, as in PyTorch. With ``create_graph=True`` the pass records the
+        ops that compute the gradients, so each leaf's ``grad`` becomes a Tensor with a graph of
+        its own (``grad`` is then a constant seed): differentiate it again for second and
+        higher derivatives. ``retain_graph`` is accepted for PyTorch code and changes nothing:
+        graphs are always kept, so backward may run through one graph again.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward: got both grad= and gradient=, two names for the "
+                                "same argument; give one")
+            grad = gradient
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no graph; "
                                "create its leaves with requires_grad=True")
@@ -661,6 +783,18 @@ class Tensor(Node):
         """d/dx sqrt(x) = 1 / (2 sqrt(x))"""
         return self._unary(np.sqrt(self.data), "sqrt", lambda g, x, out: g / (2 * out))
 
+    def log1p(self) -> Tensor:
+        """ln(1 + x), exact also for tiny x;  d/dx = 1 / (1 + x)"""
+        return self._unary(np.log1p(self.data), "log1p", lambda g, x, out: g / (1 + x))
+
+    def expm1(self) -> Tensor:
+        """e^x - 1, exact also for tiny x;  d/dx = e^x = out + 1"""
+        return self._unary(np.expm1(self.data), "expm1", lambda g, x, out: g * (out + 1))
+
+    def square(self) -> Tensor:
+        """x^2;  d/dx = 2x"""
+        return self._unary(np.square(self.data), "square", lambda g, x, out: g * (2 * x))
+
     def sin(self) -> Tensor:
         """d/dx sin x = cos x"""
         return self._unary(np.sin(self.data), "sin", lambda g, x, out: g * _cos(x))
@@ -721,10 +855,18 @@ class Tensor(Node):
         return self._unary(_erf_array(self.data), "erf",
                            lambda g, x, out: g * _TWO_OVER_SQRT_PI * _exp(-(x * x)))
 
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """x limited to [min, max] (min > max gives max everywhere, as in PyTorch);
+        d/dx = 1 where min <= x <= max, else 0"""
+        return self._clamp(min, max, "clamp", "min, max")
+
     def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
-        """d/dx clip(x) = 1 where a_min <= x <= a_max, else 0 (as torch.clamp)"""
+        """numpy's name for ``clamp``: d/dx clip(x) = 1 where a_min <= x <= a_max, else 0"""
+        return self._clamp(a_min, a_max, "clip", "a_min, a_max")
+
+    def _clamp(self, a_min: float | None, a_max: float | None, op: str, names: str) -> Tensor:
         if a_min is None and a_max is None:
-            raise ValueError("clip: give a_min, a_max or both")
+            raise ValueError(f"{op}: give {names} or both")
         x = self.data
         inside = np.ones(x.shape, dtype=bool)
         if a_min is not None:
@@ -732,20 +874,27 @@ class Tensor(Node):
         if a_max is not None:
             inside &= x <= a_max
         inside = inside.astype(x.dtype)  # a float mask keeps a float32 gradient graph float32
-        return self._unary(np.clip(x, a_min, a_max), "clip", lambda g, x, out: g * inside)
+        return self._unary(np.clip(x, a_min, a_max), op, lambda g, x, out: g * inside)
 
     # ---- reductions ------------------------------------------------------------------------
+    # Each takes numpy's axis=/keepdims= or PyTorch's dim=/keepdim= (see _torch_names).
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
         """d/dx_i sum(x) = 1"""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.ndim, "sum")
         data = np.asarray(self.data.sum(axis=axes, keepdims=keepdims))
         kept = _kept_shape(self.shape, axes)
         return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape),
                            lambda dx, x, out: dx.sum(axis=axes, keepdims=keepdims))
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+             keepdim: bool | None = None) -> Tensor:
         """d/dx_i mean(x) = 1/n (the mean of no numbers is NaN, as in numpy)"""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.ndim, "mean")
         data = np.asarray(self.data.mean(axis=axes, keepdims=keepdims))
         # With no numbers averaged the gradient is empty, so any nonzero count serves.
@@ -753,6 +902,88 @@ class Tensor(Node):
         kept = _kept_shape(self.shape, axes)
         return self._unary(data, "mean", lambda g, x, out: _expand(g / count, kept, x.shape),
                            lambda dx, x, out: dx.mean(axis=axes, keepdims=keepdims))
+
+    def var(self, axis: Axis = None, *, correction: float | None = None, keepdims: bool = False,
+            dim: Axis = None, keepdim: bool | None = None, unbiased: bool | None = None,
+            ddof: float | None = None) -> Tensor:
+        """sum_i (x_i - mean)^2 / (n - correction), with PyTorch's default correction=1
+        (numpy's ``ddof=`` defaults to 0; ``unbiased=False`` means 0);
+        d/dx_i = 2 (x_i - mean) / (n - correction)"""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("var", axis, keepdims, dim, keepdim)
+        return self._spread("var", axis, keepdims, _correction("var", correction, unbiased, ddof))
+
+    def std(self, axis: Axis = None, *, correction: float | None = None, keepdims: bool = False,
+            dim: Axis = None, keepdim: bool | None = None, unbiased: bool | None = None,
+            ddof: float | None = None) -> Tensor:
+        """sqrt(var), with var's correction (default 1, as in PyTorch);
+        d/dx_i = (x_i - mean) / ((n - correction) std), taken as 0 where std = 0 (as PyTorch)"""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("std", axis, keepdims, dim, keepdim)
+        return self._spread("std", axis, keepdims, _correction("std", correction, unbiased, ddof))
+
+    def _spread(self, op: str, axis: Axis, keepdims: bool, correction: float) -> Tensor:
+        """var or std (``op``) over ``axis``, dividing the sum of squares by n - correction."""
+        x = self.data
+        axes = _axes(axis, self.ndim, op)
+        kept = _kept_shape(x.shape, axes)
+        # As in numpy and PyTorch, fewer than 0 degrees of freedom count as 0: inf or NaN.
+        dof = max(math.prod(x.shape[a] for a in axes) - correction, 0.0)
+        centred = x - x.mean(axis=axes, keepdims=True)
+        spread = np.sum(centred * centred, axis=axes, keepdims=True) / dof
+        if op == "std":
+            spread = np.sqrt(spread)
+        data = spread if keepdims else spread.reshape([n for i, n in enumerate(x.shape)
+                                                       if i not in axes])
+        scale = (2.0 if op == "var" else 1.0) / dof if dof else math.inf
+
+        def slope(x: Any, out: Any) -> Any:  # d(out)/dx_i, shaped like x (arrays or Tensors)
+            centred = x - x.mean(axis=axes, keepdims=True)
+            if op == "var":
+                return centred * scale
+            std = out.reshape(kept)  # where it is 0, so is centred: the slope is 0 there
+            return centred * scale / _where(_data(std) == 0, 1.0, std)
+        return self._unary(np.asarray(data), op,
+                           lambda g, x, out: _expand(g, kept, x.shape) * slope(x, out),
+                           lambda dx, x, out: (slope(x, out) * dx).sum(axis=axes,
+                                                                     keepdims=keepdims))
+
+    def norm(self, p: float | str = 2, axis: Axis = None, keepdims: bool = False, *,
+             dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """The vector p-norm over ``axis`` (all entries by default: a matrix's Frobenius norm
+        for p = 2): (sum_i |x_i|^p)^(1/p) for p >= 1 ("fro" is 2), max_i |x_i| for p = inf,
+        min_i |x_i| for p = -inf;  d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1) (x_i / norm for
+        p = 2), taken as 0 where the norm is 0, as PyTorch; for p = +-inf the rules of abs and
+        max/min (ties share the gradient)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("norm", axis, keepdims, dim, keepdim)
+        if p == "fro":
+            p = 2
+        if isinstance(p, bool) or not isinstance(p, Real) or not (p >= 1 or p == -math.inf):
+            raise ValueError(f"norm: p must be a number >= 1, inf, -inf or 'fro', got {p!r}")
+        if math.isinf(p):
+            return self.abs().max(axis, keepdims) if p > 0 else self.abs().min(axis, keepdims)
+        x = self.data
+        axes = _axes(axis, self.ndim, "norm")
+        kept = _kept_shape(x.shape, axes)
+        if p == 2:
+            total = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        else:
+            total = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
+        data = total if keepdims else total.reshape([n for i, n in enumerate(x.shape)
+                                                     if i not in axes])
+
+        def slope(x: Any, out: Any) -> Any:  # d(out)/dx_i, shaped like x (arrays or Tensors)
+            norm = out.reshape(kept)
+            norm = _where(_data(norm) == 0, 1.0, norm)  # a zero norm means x = 0 there: slope 0
+            if p == 2:
+                return x / norm
+            sign = np.sign(_data(x))  # a constant: its own derivative is 0
+            return sign if p == 1 else sign * (abs(x) / norm) ** (p - 1)
+        return self._unary(np.asarray(data), "norm",
+                           lambda g, x, out: _expand(g, kept, x.shape) * slope(x, out),
+                           lambda dx, x, out: (slope(x, out) * dx).sum(axis=axes,
+                                                                     keepdims=keepdims))
 
     def _extremum(self, op: str, axis: Axis, keepdims: bool) -> Tensor:
         """d/dx_i max(x) = 1/k at the k positions attaining the maximum, 0 elsewhere"""
@@ -771,21 +1002,60 @@ class Tensor(Node):
         return self._unary(data, op, lambda g, x, out: _expand(g, kept.shape, x.shape) * share(x),
                            lambda dx, x, out: (dx * share(x)).sum(axis=axes, keepdims=keepdims))
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest entries over ``axis``; ties share the gradient equally (as torch.amax)."""
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Largest entries over ``axis``; ties share the gradient equally (as torch.amax: the
+        values only, ``argmax`` gives the indices)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("max", axis, keepdims, dim, keepdim)
         return self._extremum("max", axis, keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest entries over ``axis``; ties share the gradient equally (as torch.amin)."""
+    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Smallest entries over ``axis``; ties share the gradient equally (as torch.amin: the
+        values only, ``argmin`` gives the indices)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("min", axis, keepdims, dim, keepdim)
         return self._extremum("min", axis, keepdims)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> int | np.ndarray:
+        """The index of the largest entry along ``axis`` (in the flattened tensor when it is
+        None), the first at ties, NaN counting as largest: a plain int, or an int array when
+        axes remain. Indices have no gradient."""
+        return self._arg_extremum("argmax", np.argmax, axis, keepdims, dim, keepdim)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+               keepdim: bool | None = None) -> int | np.ndarray:
+        """The index of the smallest entry along ``axis`` (in the flattened tensor when it is
+        None), the first at ties, NaN counting as smallest: a plain int, or an int array when
+        axes remain. Indices have no gradient."""
+        return self._arg_extremum("argmin", np.argmin, axis, keepdims, dim, keepdim)
+
+    def _arg_extremum(self, op: str, find: Callable[..., Any], axis: int | None,
+                      keepdims: bool, dim: int | None, keepdim: bool | None) -> int | np.ndarray:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names(op, axis, keepdims, dim, keepdim)
+        x = self.data
+        if axis is not None:
+            axis = _axis(axis, self.ndim, op)
+        empty = x.size == 0 if axis is None else x.shape[axis] == 0
+        if empty:
+            where = "a tensor" if axis is None else f"axis {axis} of a tensor"
+            raise ValueError(f"{op}: {where} of shape {x.shape} has no entries to point to")
+        index = find(x, axis=axis, keepdims=keepdims)
+        return int(index) if np.ndim(index) == 0 else index
 
     # ---- the softmax family ------------------------------------------------------------------
     # Each shifts x by its max first, so that e^x cannot overflow. The max starts from -inf:
     # over an axis of length 0 there are no numbers, the sum of e^x is 0 and ln 0 = -inf.
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                  keepdim: bool | None = None) -> Tensor:
         """ln sum_i e^(x_i), finite for logits of +-1000 and -inf over no numbers;
         d/dx_i = softmax(x)_i = e^(x_i - out);  forward: sum(dx softmax(x))"""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         x = self.data
         axes = _axes(axis, self.ndim, "logsumexp")
         shift = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
@@ -799,18 +1069,22 @@ class Tensor(Node):
             lambda dx, x, out: (dx * _exp(x - out.reshape(kept_shape))).sum(axis=axes,
                                                                           keepdims=keepdims))
 
-    def softmax(self, axis: int = -1) -> Tensor:
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """s_i = e^(x_i) / sum_j e^(x_j);  vjp: s * (g - sum(g s)), and the Jacobian is
         symmetric, so the same rule is the jvp: s * (dx - sum(dx s))"""
+        if dim is not None:
+            axis = _torch_names("softmax", axis, False, dim, None, axis_default=-1)[0]
         x = self.data
         axes = _axes(axis, self.ndim, "softmax")
         e = np.exp(x - np.max(x, axis=axes, keepdims=True, initial=-np.inf))
         return self._unary(e / e.sum(axis=axes, keepdims=True), "softmax", lambda g, x, out: (
             out * (g - (g * out).sum(axis=axes, keepdims=True))))
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g), with softmax(x) = e^out;
         forward: dx - sum(softmax(x) dx)"""
+        if dim is not None:
+            axis = _torch_names("log_softmax", axis, False, dim, None, axis_default=-1)[0]
         x = self.data
         axes = _axes(axis, self.ndim, "log_softmax")
         shifted = x - np.max(x, axis=axes, keepdims=True, initial=-np.inf)
@@ -821,16 +1095,61 @@ class Tensor(Node):
 
     # ---- shape -----------------------------------------------------------------------------
 
-    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """Same entries, new shape; the gradient is reshaped back, the tangent reshaped."""
-        new_shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """Same entries, new shape (one side may be -1: whatever is left); the gradient is
+        reshaped back, the tangent reshaped."""
+        return self._reshaped(shape, "reshape")
+
+    def view(self, *shape: int | Sequence[int]) -> Tensor:
+        """PyTorch's name for ``reshape`` (which, unlike PyTorch's view, never fails because of
+        how the data is laid out in memory)."""
+        return self._reshaped(shape, "view")
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """The axes from start_dim to end_dim (both included) merged into one, as in PyTorch;
+        a 0-d tensor becomes 1-d."""
+        ndim = self.ndim
+        # a 0-d tensor takes dims 0 and -1, as in PyTorch
+        start, end = (_axis(d, max(ndim, 1), "flatten") for d in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for a tensor of shape {self.shape}")
+        shape = self.shape
+        merged = (*shape[:start], math.prod(shape[start:end + 1]), *shape[end + 1:])
+        return self._reshaped(merged, "flatten")
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of length 1 at position ``dim`` (-1: last), as in PyTorch."""
+        position = _axis(dim, self.ndim + 1, "unsqueeze")
+        shape = self.shape
+        return self._reshaped((*shape[:position], 1, *shape[position:]), "unsqueeze")
+
+    def squeeze(self, dim: int | Sequence[int] | None = None, *,
+                axis: int | Sequence[int] | None = None) -> Tensor:
+        """Without the axes of length 1 (those among ``dim``, if given; numpy's ``axis=``); as in
+        PyTorch, a named axis of another length stays (numpy would raise)."""
+        if axis is not None:
+            dim = _torch_names("squeeze", axis, False, dim, None)[0]
+        shape = self.shape
+        # a 0-d tensor takes dims 0 and -1, as in PyTorch
+        named = range(len(shape)) if dim is None else _axes(dim, max(self.ndim, 1), "squeeze")
+        return self._reshaped(tuple(n for i, n in enumerate(shape) if n != 1 or i not in named),
+                              "squeeze")
+
+    def _reshaped(self, shape: Any, op: str) -> Tensor:
+        """The same entries in ``shape`` (the arguments of reshape or view), recorded as
+        ``op``;  vjp: g reshaped back;  forward: dx reshaped alike"""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
         try:
-            data = self.data.reshape(new_shape)
+            data = self.data.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"(size {self.size}) into shape {new_shape}") from None
-        return self._unary(data, "reshape", lambda g, x, out: g.reshape(x.shape),
-                           lambda dx, x, out: dx.reshape(out.shape))
+            raise ValueError(f"{op}: cannot reshape a tensor of shape {self.shape} "
+                             f"(size {self.data.size}) into shape {shape}") from None
+        return self._unary(data, op, Tensor._reshape_vjp, Tensor._reshape_jvp)
+
+    _reshape_vjp = staticmethod(lambda g, x, out: g.reshape(x.shape))
+    _reshape_jvp = staticmethod(lambda dx, x, out: dx.reshape(out.shape))
 
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them by default); the gradient is permuted back, the
@@ -857,13 +1176,20 @@ class Tensor(Node):
         """The entries repeated along new leading axes and size-1 axes up to ``shape``, by
         numpy's broadcasting rules (a fresh array, not a view);  vjp: g summed back to x's
         shape;  forward: dx broadcast alike"""
+        return self._repeated(shape, "broadcast_to")
+
+    def expand_as(self, other: ArrayLike) -> Tensor:
+        """``broadcast_to(other.shape)``, as in PyTorch (a fresh array, not a view)."""
+        return self._repeated(np.shape(other), "expand_as")
+
+    def _repeated(self, shape: int | Sequence[int], op: str) -> Tensor:
         new_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         try:
             view = np.broadcast_to(self.data, new_shape)
         except ValueError:
-            raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {self.shape} "
+            raise ValueError(f"{op}: cannot broadcast a tensor of shape {self.shape} "
                              f"to shape {new_shape}") from None
-        return self._unary(view.copy(), "broadcast_to",
+        return self._unary(view.copy(), op,
                            lambda g, x, out: _unbroadcast(g, x.shape),
                            lambda dx, x, out: _broadcast_to(dx, out.shape))
 
@@ -957,9 +1283,12 @@ def _into_slice(slot: tuple[Any, ...]) -> JVP:
     return lambda dx, *inputs_and_out: _scatter(dx, slot, True, inputs_and_out[-1])
 
 
-def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join along an existing axis; each input gets its slice of the gradient back, and
-    its tangent fills its slice of the output's."""
+def concatenate(tensors: Sequence[ArrayLike], axis: int = 0, *, dim: int | None = None
+                ) -> Tensor:
+    """Join along an existing axis (``dim=``: PyTorch's name); each input gets its slice of
+    the gradient back, and its tangent fills its slice of the output's."""
+    if dim is not None:
+        axis = _torch_names("concatenate", axis, False, dim, None, axis_default=0)[0]
     parts = _tensors(tensors, "concatenate")
     try:
         data = np.concatenate([t.data for t in parts], axis=axis)
@@ -974,9 +1303,11 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
                           [_into_slice(slot) for slot in slots])
 
 
-def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join along a new axis; each input gets its slice of the gradient back, and its
-    tangent fills its slice of the output's."""
+def stack(tensors: Sequence[ArrayLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join along a new axis (``dim=``: PyTorch's name); each input gets its slice of the
+    gradient back, and its tangent fills its slice of the output's."""
+    if dim is not None:
+        axis = _torch_names("stack", axis, False, dim, None, axis_default=0)[0]
     parts = _tensors(tensors, "stack")
     try:
         data = np.stack([t.data for t in parts], axis=axis)
@@ -990,17 +1321,22 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
                           [_into_slice(slot) for slot in slots])
 
 
+def _operand_pair(x: ArrayLike, y: ArrayLike, op: str) -> tuple[Tensor, Tensor]:
+    """Two operands as Tensors; a number beside a Tensor takes its dtype (as in arithmetic)."""
+    if isinstance(x, Tensor) and not isinstance(y, Tensor):
+        return x, x._lift(y, op)
+    if isinstance(y, Tensor) and not isinstance(x, Tensor):
+        return y._lift(x, op), y
+    a, b = _tensors([x, y], op)
+    return a, b
+
+
 def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
     """x where condition holds, else y;  d/dx = condition, d/dy = not condition (broadcast);
     forward: where(condition, dx, dy)."""
     # a copy: the VJPs use the mask later, whatever the caller does with its array meanwhile
     mask = np.array(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    if isinstance(x, Tensor) and not isinstance(y, Tensor):
-        a, b = x, x._lift(y, "where")
-    elif isinstance(y, Tensor) and not isinstance(x, Tensor):
-        a, b = y._lift(x, "where"), y
-    else:
-        a, b = _tensors([x, y], "where")
+    a, b = _operand_pair(x, y, "where")
     try:
         data = np.where(mask, a.data, b.data)
     except ValueError:
@@ -1011,6 +1347,41 @@ def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
         lambda g, a, b, out: _unbroadcast(_where(mask, 0.0, g), b.shape)), (
         lambda da, a, b, out: _where(mask, da, 0.0),
         lambda db, a, b, out: _where(mask, 0.0, db)))
+
+
+def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """The larger of a and b, element by element (broadcast; NaN wins, as in numpy and
+    PyTorch);  d/da = 1 where a > b, 1/2 where a = b, 0 where a < b (PyTorch's rule: ties
+    split the gradient), and d/db alike;  forward: the same shares of da and db."""
+    return _pick(a, b, "maximum")
+
+
+def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """The smaller of a and b, element by element (broadcast; NaN wins, as in numpy and
+    PyTorch);  d/da = 1 where a < b, 1/2 where a = b, 0 where a > b, and d/db alike."""
+    return _pick(a, b, "minimum")
+
+
+def _pick(a: ArrayLike, b: ArrayLike, op: str) -> Tensor:
+    """maximum or minimum: each output element is picked from a or b, and its gradient goes to
+    the one picked (half to each at a tie; at NaN, as in PyTorch, all of it to both)."""
+    x, y = _operand_pair(a, b, op)
+    xd, yd = x.data, y.data
+    try:
+        data = np.maximum(xd, yd) if op == "maximum" else np.minimum(xd, yd)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast "
+                         "together") from None
+    x_loses, y_loses = (xd < yd, xd > yd) if op == "maximum" else (xd > yd, xd < yd)
+    tie = np.where(xd == yd, 0.5, 1.0)
+    # constants shaped like the output: the share of the gradient each operand gets
+    x_share = np.where(x_loses, 0.0, tie).astype(data.dtype)
+    y_share = np.where(y_loses, 0.0, tie).astype(data.dtype)
+    return Tensor._record(data, op, (x, y), (
+        lambda g, x, y, out: _unbroadcast(g * x_share, x.shape),
+        lambda g, x, y, out: _unbroadcast(g * y_share, y.shape)), (
+        lambda dx, x, y, out: dx * x_share,
+        lambda dy, x, y, out: dy * y_share))
 
 
 def _rows(x: Any) -> Any:

@@ -254,11 +254,14 @@ class Value(ScalarComposites, Node):
         """The parents as a set (micrograd's name, used by its graph-drawing code)."""
         return set(self._parents)
 
-    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
+    def backward(self, grad: float = 1.0, create_graph: bool = False, *,
+                 retain_graph: bool | None = None) -> None:
         """Backpropagate from this value: every leaf it depends on gains d(self)/d(leaf) * grad.
 
         With ``create_graph=True`` the gradients are Values with a graph of their own (leaves'
         ``grad`` become Values), so they can be differentiated again: grad of grad.
+        ``retain_graph`` is accepted for PyTorch code and changes nothing: graphs are always
+        kept, so backward may run through one graph again.
         """
         if isinstance(grad, Value):  # _real's message would offer a Value
             raise TypeError("Value.backward: grad (the seed dL/dself) must be a number, got a "
@@ -268,6 +271,16 @@ class Value(ScalarComposites, Node):
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+    def item(self) -> float:
+        """The number, as PyTorch's ``item()`` of a one-element tensor."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)  # toward zero, as int(3.7)
 
     # ---- arithmetic: the primitives ----------------------------------------------------
 

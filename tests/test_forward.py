@@ -76,6 +76,7 @@ OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "leaky_relu": (1, lambda a, c: a.leaky_relu(c / 10)),
     "elu": (1, lambda a, c: a.elu(c)),
     "softplus": (1, lambda a, c: a.softplus()),
+    "erf": (1, lambda a, c: a.erf()),
 }
 
 
@@ -157,6 +158,7 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     "leaky_relu": lambda x: x.leaky_relu(0.2),
     "elu": lambda x: x.elu(1.5),
     "softplus": lambda x: x.softplus(),
+    "erf": lambda x: x.erf(),
     "neg": lambda x: -x,
     "pow_int": lambda x: x**3,
     "pow_frac": lambda x: x**-1.5,
@@ -181,7 +183,7 @@ BINARY: dict[str, Callable[[Any, Any], Any]] = {
 # Points away from kinks and inside every unary op's domain (log, sqrt, x**-1.5 need x > 0).
 POINTS = [0.3, 0.9, 1.7, 2.6]
 NEGATIVE_OK = {"exp", "sin", "cos", "abs", "builtin_abs", "tanh", "sigmoid", "relu",
-               "leaky_relu", "elu", "softplus", "neg", "pow_int", "add_num", "sub_num",
+               "leaky_relu", "elu", "softplus", "erf", "neg", "pow_int", "add_num", "sub_num",
                "mul_num", "div_num", "radd", "rsub", "rmul", "rdiv", "rpow"}
 H = 1e-6
 

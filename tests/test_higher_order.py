@@ -144,6 +144,9 @@ THIRD: dict[str, tuple[Callable[[Any], Any], Callable[[float], float]]] = {
     "sigmoid": (lambda x: x.sigmoid(),
                 lambda x: _sig(x) * (1 - _sig(x)) * (1 - 6 * _sig(x) + 6 * _sig(x) ** 2)),
     "softplus": (lambda x: x.softplus(), lambda x: _sig(x) * (1 - _sig(x)) * (1 - 2 * _sig(x))),
+    # erf' = 2/sqrt(pi) e^(-x^2), so its third derivative is 2/sqrt(pi) (4x^2 - 2) e^(-x^2)
+    "erf": (lambda x: x.erf(),
+            lambda x: 2 / math.sqrt(math.pi) * (4 * x * x - 2) * math.exp(-x * x)),
     "2^x": (lambda x: 2.0**x, lambda x: math.log(2) ** 3 * 2**x),
     "x*exp(x)": (lambda x: x * x.exp(), lambda x: (x + 3) * math.exp(x)),
 }

@@ -17,8 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import nn  # noqa: E402
-from autograd_core import Tensor, Value  # noqa: E402
+from autograd_core import Tensor, Value, nn  # noqa: E402
 from autograd_core.plots import (  # noqa: E402
     SCALAR_MODEL_MAX_RESOLUTION,
     optimizer_trajectory,

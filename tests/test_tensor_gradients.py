@@ -198,6 +198,7 @@ UNARY: dict[str, tuple[Callable[[Tensor], Tensor], st.SearchStrategy[float]]] = 
     "cos": (Tensor.cos, floats(-4, 4)),
     "abs": (Tensor.abs, away_from((0.0,), -3, 3)),
     "abs()": (abs, away_from((0.0,), -3, 3)),
+    "erf": (Tensor.erf, floats(-3, 3)),
 }
 
 

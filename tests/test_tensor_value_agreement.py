@@ -45,12 +45,14 @@ UNARY: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[Value], Value],
     "sin": (Tensor.sin, Value.sin, floats(-10, 10)),
     "cos": (Tensor.cos, Value.cos, floats(-10, 10)),
     "abs": (Tensor.abs, Value.abs, floats(-5, 5)),
+    "erf": (Tensor.erf, Value.erf, floats(-6, 6)),
 }
 
 # points where an op is not differentiable, or switches formula
 KINKS = {"relu": [0.0], "leaky_relu": [0.0], "leaky_relu(0.3)": [0.0], "elu": [0.0],
          "elu(2.0)": [0.0], "abs": [0.0], "softplus": [0.0, 20.0, -20.0], "sigmoid": [0.0],
-         "tanh": [0.0], "sin": [0.0], "cos": [0.0], "exp": [0.0], "log": [1.0], "sqrt": [1.0]}
+         "tanh": [0.0], "sin": [0.0], "cos": [0.0], "exp": [0.0], "log": [1.0], "sqrt": [1.0],
+         "erf": [0.0]}
 
 
 def value_results(f: Callable[[Value], Value], points: np.ndarray) -> tuple[np.ndarray,

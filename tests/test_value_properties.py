@@ -146,6 +146,7 @@ GRAPH_OPS: dict[str, OpSpec] = {
     "softplus": OpSpec(1, (), lambda t, a: t.softplus(a)),
     "sin": OpSpec(1, (), lambda t, a: a.sin()),
     "cos": OpSpec(1, (), lambda t, a: a.cos()),
+    "erf": OpSpec(1, (), lambda t, a: a.erf()),
     # non-smooth: the argument is recorded so that a kink near the point can be rejected
     "relu": OpSpec(1, (), lambda t, a: t.kink(a).relu()),
     "leaky_relu": OpSpec(1, (ALPHA_LEAKY,), lambda t, a, al: _alpha(t.kink(a).leaky_relu, al)),
@@ -483,6 +484,7 @@ OP_CASES: dict[str, st.SearchStrategy[Case]] = {
     "softplus": _case("softplus", lambda a: a.softplus(), SOFTPLUS_POINTS),
     "sin": _case("sin", lambda a: a.sin(), floats(-50.0, 50.0)),
     "cos": _case("cos", lambda a: a.cos(), floats(-50.0, 50.0)),
+    "erf": _case("erf", lambda a: a.erf(), floats(-6.0, 6.0)),
     "relu": _case("relu", lambda a: a.relu(), AWAY_FROM_0),
     "leaky_relu": _with_param(
         "leaky_relu", lambda al: lambda a: _alpha(a.leaky_relu, al), ALPHA_LEAKY, AWAY_FROM_0
@@ -510,7 +512,7 @@ def test_each_op_derivative_matches_gradcheck(name, data):
 
 def test_every_op_is_covered():
     methods = {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
-               "sin", "cos", "abs"}
+               "sin", "cos", "abs", "erf"}
     operators = {"add", "sub", "mul", "truediv", "pow_value", "radd", "rsub", "rmul", "rtruediv",
                  "rpow", "neg", "dot"}
     for op in methods:
