@@ -1,19 +1,27 @@
 """Neural-network building blocks over autograd-core's nodes, with PyTorch's names and defaults.
 
-Layers, losses, initialisers (``nn.init``), optimizers and schedulers (``nn.optim``) and
-gradient clipping (``nn.utils``) over ``Tensor``; micrograd's ``Neuron``/``Layer``/``MLP``
-over scalar ``Value``s. Optimizers and the MSE/hinge losses accept both kinds of parameters.
+Layers, losses, their functions (``nn.functional``, imported as ``F``), initialisers
+(``nn.init``), optimizers and schedulers (``nn.optim``) and gradient clipping (``nn.utils``)
+over ``Tensor``; micrograd's ``Neuron``/``Layer``/``MLP`` over scalar ``Value``s.
+Optimizers and the MSE/hinge losses accept both kinds of parameters. ``to_torch`` and
+``from_torch`` carry a model to PyTorch and back (with PyTorch installed).
 """
 
-from . import init, optim, utils
+from . import functional, init, optim, utils
 from .layers import (
     ELU,
+    GELU,
     BatchNorm1d,
     Dropout,
+    Embedding,
+    Flatten,
     Identity,
+    LayerNorm,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    ModuleDict,
+    ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
@@ -26,17 +34,24 @@ from .losses import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HingeLoss,
+    HuberLoss,
+    L1Loss,
     MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
     l1_penalty,
     l2_penalty,
 )
 from .module import IncompatibleKeys, Module
 from .rng import get_generator, manual_seed
 from .scalar import MLP, Layer, Neuron
+from .torch_bridge import from_torch, to_torch
 
 __all__ = [
-    "ELU", "MLP", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dropout",
-    "HingeLoss", "Identity", "IncompatibleKeys", "Layer", "LeakyReLU", "Linear", "LogSoftmax",
-    "MSELoss", "Module", "Neuron", "ReLU", "Sequential", "Sigmoid", "Softmax", "Softplus", "Tanh",
-    "get_generator", "init", "l1_penalty", "l2_penalty", "manual_seed", "optim", "utils",
+    "ELU", "GELU", "MLP", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss",
+    "Dropout", "Embedding", "Flatten", "HingeLoss", "HuberLoss", "Identity", "IncompatibleKeys",
+    "L1Loss", "Layer", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module",
+    "ModuleDict", "ModuleList", "NLLLoss", "Neuron", "ReLU", "Sequential", "Sigmoid",
+    "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "get_generator", "init",
+    "from_torch", "l1_penalty", "l2_penalty", "manual_seed", "optim", "to_torch", "utils",
 ]

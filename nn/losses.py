@@ -1,5 +1,7 @@
 """Loss functions with PyTorch's names, defaults and arithmetic, and weight-decay penalties.
 
+``MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss``
+compute their ``nn.functional`` function; ``HingeLoss`` (no PyTorch counterpart) is here.
 A loss is a ``Module`` built once with its ``reduction`` and called as ``loss_fn(input,
 target)``: ``"mean"`` (the default) averages the per-element losses, ``"sum"`` adds them
 and ``"none"`` returns them unreduced. ``input`` is a ``Tensor``; ``target`` is a
@@ -16,122 +18,41 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor, Value, cross_entropy, where
+from autograd_core import Tensor, Value
 
+from . import functional as F
+from .functional import (
+    _check_reduction,
+    _first_offender,
+    _not_tensor_or_values,
+    _predictions,
+    _real,
+    _reduce,
+    _reduce_values,
+    _scalar_targets,
+    _target_like,
+)
 from .module import Module
 
 Target = Tensor | np.ndarray | Sequence[Any]
 Scalar = Value | float
 Parameter = Tensor | Value
 
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-# ---- shared checks and conversions ---------------------------------------------------------
-
-def _real(name: str, what: str, x: object) -> float:
-    """``x`` as a float, or a ``TypeError`` naming the loss and the argument."""
-    if isinstance(x, Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{name}: {what} must be a real number, got {type(x).__name__}")
-
-
-def _input_tensor(name: str, input: object) -> Tensor:
-    if isinstance(input, Tensor):
-        return input
-    raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-
-
-def _target_like(name: str, input: Tensor, target: Target) -> Tensor:
-    """``target`` as a Tensor of ``input``'s shape; arrays and lists take input's dtype."""
-    if not isinstance(target, Tensor):
-        try:
-            target = Tensor(target, dtype=input.dtype)
-        except TypeError as error:
-            raise TypeError(f"{name}: target must be a Tensor, numpy array or list of "
-                            f"numbers ({error})") from None
-    if target.shape != input.shape:
-        raise ValueError(f"{name}: input has shape {input.shape} but target has shape "
-                         f"{target.shape}; expected the same shape (no broadcasting)")
-    return target
-
-
-def _reduce(losses: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    return losses
-
-
-def _first_offender(bad: np.ndarray, data: np.ndarray) -> str:
-    """'<value> at index <i>' for the first True entry of ``bad``, for error messages."""
-    index = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"{float(data[index])!r} at index {index}"
-
-
-# ---- the Value path (lists of scalars, for the micrograd-style nn.MLP) ------------------------
-
-def _predictions(name: str, input: Sequence[Any]) -> list[Value]:
-    predictions = list(input)
-    if not predictions:
-        raise ValueError(f"{name}: got an empty list of predictions")
-    for i, p in enumerate(predictions):
-        if not isinstance(p, Value):
-            raise TypeError(f"{name}: a list input must hold Values, item {i} is a "
-                            f"{type(p).__name__}")
-    return predictions
-
-
-def _not_tensor_or_values(name: str, input: object) -> TypeError:
-    hint = " (wrap a single Value in a list)" if isinstance(input, Value) else ""
-    return TypeError(f"{name}: input must be a Tensor or a list of Values, got "
-                     f"{type(input).__name__}{hint}")
-
-
-def _scalar_targets(name: str, target: Target, count: int) -> list[Scalar]:
-    """One number or Value per prediction; numbers become floats (numpy scalars would
-    otherwise take over the arithmetic with Values)."""
-    array = target.data if isinstance(target, Tensor) else target
-    if isinstance(array, np.ndarray):
-        items, shape = array.tolist(), array.shape
-    else:
-        try:
-            items = list(array)
-        except TypeError:
-            raise TypeError(f"{name}: target must be a list of numbers or Values, got "
-                            f"{type(target).__name__}") from None
-        shape = (len(items),)
-    if shape != (count,):
-        raise ValueError(f"{name}: input has shape ({count},) (a list of {count} Values) but "
-                         f"target has shape {shape}; expected the same shape")
-    return [t if isinstance(t, Value) else _real(name, f"target item {i}", t)
-            for i, t in enumerate(items)]
-
-
-def _reduce_values(losses: list[Value], reduction: str) -> Value | list[Value]:
-    if reduction == "none":
-        return losses
-    total: Value = sum(losses)  # type: ignore[assignment]  # 0 + l0 + l1 + ..., as micrograd
-    return total * (1.0 / len(losses)) if reduction == "mean" else total
-
 
 # ---- the losses ----------------------------------------------------------------------------
+# Each forward calls the function of nn.functional (its private form, which takes the name
+# that error messages give), so that the formula is written once.
 
 class _Loss(Module):
     """A loss module: holds the reduction, checked once at construction."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
-                             f"'none', got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = _check_reduction(type(self).__name__, reduction)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(reduction={self.reduction!r})"
@@ -145,33 +66,51 @@ class MSELoss(_Loss):
 
     def forward(self, input: Tensor | Sequence[Value],
                 target: Target) -> Tensor | Value | list[Value]:
-        name = type(self).__name__
-        if isinstance(input, Tensor):
-            return _reduce((input - _target_like(name, input, target)) ** 2, self.reduction)
-        if isinstance(input, (list, tuple)):
-            predictions = _predictions(name, input)
-            targets = _scalar_targets(name, target, len(predictions))
-            return _reduce_values([(p - t) ** 2 for p, t in zip(predictions, targets)],
-                                  self.reduction)
-        raise _not_tensor_or_values(name, input)
+        return F._mse_loss(type(self).__name__, input, target, self.reduction)
 
 
-def _clamped_log(x: Tensor) -> Tensor:
-    """max(ln x, -100) for x >= 0 (PyTorch's BCELoss clamp): finite at x = 0.
+class L1Loss(_Loss):
+    """Absolute error: l = |x - t|;  dl/dx = sign(x - t), 0 where x = t."""
 
-    ln is taken of x clipped to the smallest normal float: at x = 0, ln 0 = -inf would turn
-    the backward pass's 0 * inf into NaN, and at a subnormal x, ln's derivative 1/x
-    overflows float32. Below that float (only 0 and subnormals) the clamped value is
-    computed exactly and held constant: gradient 0, as anywhere inside the clamp.
-    """
-    tiny = np.finfo(x.dtype).tiny
-    clamped = x.clip(a_min=tiny).log().clip(a_min=-100.0)
-    normal = x.data >= tiny
-    if normal.all():
-        return clamped
-    with np.errstate(divide="ignore"):  # ln 0 = -inf, clamped on the same line
-        below = np.maximum(np.log(x.data), -100.0)
-    return where(normal, clamped, below)
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Target) -> Tensor:
+        return F._l1_loss(type(self).__name__, input, target, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """l = 0.5 d^2 / beta if |d| < beta else |d| - beta/2, d = x - t;  dl/dx = d / beta
+    clipped to [-1, 1]. beta = 0 gives the L1 loss."""
+
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = _real(type(self).__name__, "beta", beta)
+        if not self.beta >= 0:
+            raise ValueError(f"{type(self).__name__}: beta must be >= 0, got {beta!r}")
+
+    def forward(self, input: Tensor, target: Target) -> Tensor:
+        return F._smooth_l1_loss(type(self).__name__, input, target, self.reduction, self.beta)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reduction={self.reduction!r}, beta={self.beta!r})"
+
+
+class HuberLoss(_Loss):
+    """l = 0.5 d^2 if |d| < delta else delta (|d| - delta/2), d = x - t;  dl/dx = d clipped
+    to [-delta, delta]. Equals delta * SmoothL1Loss(beta=delta)."""
+
+    def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = _real(type(self).__name__, "delta", delta)
+        if not self.delta > 0:
+            raise ValueError(f"{type(self).__name__}: delta must be > 0, got {delta!r}")
+
+    def forward(self, input: Tensor, target: Target) -> Tensor:
+        return F._huber_loss(type(self).__name__, input, target, self.reduction, self.delta)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reduction={self.reduction!r}, delta={self.delta!r})"
 
 
 class BCELoss(_Loss):
@@ -187,16 +126,7 @@ class BCELoss(_Loss):
         super().__init__(reduction)
 
     def forward(self, input: Tensor, target: Target) -> Tensor:
-        name = type(self).__name__
-        p = _input_tensor(name, input)
-        t = _target_like(name, p, target)
-        outside = ~((p.data >= 0) & (p.data <= 1))  # written so that NaN counts as outside
-        if outside.any():
-            raise ValueError(f"{name}: every input must be a probability in [0, 1] (apply "
-                             "sigmoid first, or give logits to BCEWithLogitsLoss); got "
-                             f"{_first_offender(outside, p.data)}")
-        # PyTorch's arrangement: (t - 1) max(ln(1 - p), -100) - t max(ln p, -100)
-        return _reduce((t - 1) * _clamped_log(1 - p) - t * _clamped_log(p), self.reduction)
+        return F._binary_cross_entropy(type(self).__name__, input, target, self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -217,33 +147,9 @@ class BCEWithLogitsLoss(_Loss):
                                 f"or Tensor ({error})") from None
         self.pos_weight: Tensor | np.ndarray | None = pos_weight
 
-    def _weight(self, z: Tensor) -> Tensor | None:
-        """pos_weight in z's dtype, checked to broadcast to z's shape."""
-        w = self.pos_weight
-        if w is None:
-            return None
-        w = w if isinstance(w, Tensor) else Tensor(w, dtype=z.dtype)
-        try:
-            fits = np.broadcast_shapes(w.shape, z.shape) == z.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(f"{type(self).__name__}: pos_weight of shape {w.shape} does not "
-                             f"broadcast to input shape {z.shape}; expected one weight per "
-                             "class along the last axis, or a single number")
-        return w
-
     def forward(self, input: Tensor, target: Target) -> Tensor:
-        name = type(self).__name__
-        z = _input_tensor(name, input)
-        t = _target_like(name, z, target)
-        w = self._weight(z)
-        # PyTorch's arrangement (1 - t) z + softplus(-z): equal to softplus(z) - t z, but
-        # without the cancellation that form suffers when t = 1 and z is large.
-        softplus = (-z).softplus()
-        if w is not None:  # (w t + 1 - t) softplus(-z), written as PyTorch's log_weight
-            softplus = ((w - 1) * t + 1) * softplus
-        return _reduce((1 - t) * z + softplus, self.reduction)
+        return F._binary_cross_entropy_with_logits(type(self).__name__, input, target,
+                                                   self.reduction, self.pos_weight)
 
 
 class CrossEntropyLoss(_Loss):
@@ -256,30 +162,26 @@ class CrossEntropyLoss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
-        smoothing = _real(type(self).__name__, "label_smoothing", label_smoothing)
-        if not 0.0 <= smoothing <= 1.0:
-            raise ValueError(f"{type(self).__name__}: label_smoothing must lie in [0, 1], "
-                             f"got {label_smoothing!r}")
-        self.label_smoothing = smoothing
+        self.label_smoothing = F._smoothing(type(self).__name__, label_smoothing)
 
     def forward(self, input: Tensor, target: Target) -> Tensor:
-        name = type(self).__name__
-        z = _input_tensor(name, input)
-        try:  # the fused node checks shapes and labels; its messages gain the loss's name
-            nll = cross_entropy(z, target, self.reduction)
-        except (TypeError, ValueError) as error:
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            raise kind(f"{name}: {error}") from None
-        e = self.label_smoothing
-        if e == 0.0:
-            return nll
-        # the uniform part of q: -(1/C) sum_c ln softmax(z)_c per row, reduced like nll
-        uniform = _reduce(-z.log_softmax(axis=1).sum(axis=1), self.reduction)
-        return (1 - e) * nll + uniform * (e / z.shape[1])
+        return F._cross_entropy(type(self).__name__, input, target, self.reduction,
+                                self.label_smoothing)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(reduction={self.reduction!r}, "
                 f"label_smoothing={self.label_smoothing!r})")
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood: l_n = -x[n, y_n] for log-probabilities x of shape (N, C);
+    dl/dx = -onehot(y). NLLLoss()(LogSoftmax(dim=1)(z), y) equals CrossEntropyLoss()(z, y)."""
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+
+    def forward(self, input: Tensor, target: Target) -> Tensor:
+        return F._nll_loss(type(self).__name__, input, target, self.reduction)
 
 
 def _check_signs(name: str, labels: np.ndarray) -> None:

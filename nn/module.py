@@ -11,11 +11,14 @@ PyTorch's dotted paths (``layers.0.weight``), in the order the attributes were a
 A buffer is state that is saved but not trained (batch norm's running statistics): a
 numpy array attribute declared with ``register_buffer``. ``state_dict`` holds copies of
 every parameter and buffer; ``load_state_dict``, ``save`` and ``load`` bring them back.
+Files are .npz archives, or .safetensors files (PyTorch's format for state dicts) when the
+name ends in ``.safetensors``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import struct
@@ -220,19 +223,22 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write ``state_dict()`` to exactly ``path`` as an .npz archive (read it with ``load``
-        or ``numpy.load``).
+        """Write ``state_dict()`` to exactly ``path``: as .safetensors when the name ends in
+        ``.safetensors`` (PyTorch's names: a PyTorch model of the same layers takes
+        ``safetensors.torch.load_file(path)`` in ``load_state_dict``), otherwise as an .npz
+        archive (``numpy.load`` reads it). ``load`` reads both.
 
-        The archive is written to a new file of a unique name beside it, then renamed over
+        The file is written to a new file of a unique name beside it, then renamed over
         ``path`` in one step: an existing file is replaced only once the new one is complete,
         and keeps its permissions. A symbolic link stays a link: its target is replaced.
         """
         state = self.state_dict()  # a model that cannot be saved leaves no file behind
+        write = _write_safetensors if _is_safetensors(path) else _write_npz
         target = os.path.realpath(os.fspath(path))
         descriptor, partial = _create_beside(target)
         try:
             with open(descriptor, "wb") as file:
-                _write_npz(file, state)
+                write(file, state)
                 file.flush()
                 os.fsync(file.fileno())  # on disk before the rename, or a crash could lose both
             with contextlib.suppress(FileNotFoundError):  # a new file keeps open()'s mode
@@ -244,13 +250,15 @@ class Module:
             raise
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> IncompatibleKeys:
-        """Load a file written by ``save``: a truncated, corrupt or foreign file raises
+        """Load a file written by ``save`` (or by PyTorch's ``safetensors.torch.save_file``),
+        by the same rule of its name: a truncated, corrupt or foreign file raises
         ``ValueError`` and leaves the model unchanged."""
-        state = _read_npz(os.fspath(path))
+        name = os.fspath(path)
+        state = _read_safetensors(name) if _is_safetensors(name) else _read_npz(name)
         try:
             return self.load_state_dict(state, strict=strict)
         except ValueError as error:
-            raise ValueError(f"load: {os.fspath(path)} does not fit this model: {error}") from None
+            raise ValueError(f"load: {name} does not fit this model: {error}") from None
 
     # ---- printing --------------------------------------------------------------------------
 
@@ -355,4 +363,68 @@ def _read_npz(path: str) -> dict[str, np.ndarray]:
         if not isinstance(array, np.ndarray):  # a zip member that is not a .npy file
             raise ValueError(f"load: {path} is not an .npz state file: member {name!r} is not "
                              "a .npy array")
+    return state
+
+
+# ---- .safetensors ------------------------------------------------------------------------------
+# The layout: 8 bytes giving the header's length, a JSON header naming each tensor's dtype,
+# shape and byte range (plus "__metadata__", a map of strings), then the raw bytes. Written
+# and parsed by the `safetensors` package; its numpy API needs no PyTorch.
+
+# The format has no checksum of its own: ours goes in the metadata, so that a damaged file is
+# found as a damaged .npz is (by its zip CRCs). Files from elsewhere lack it and are read
+# unchecked, as is a file of ours whose checksum entry's name was itself damaged.
+_CHECKSUM_KEY = "autograd_core.crc32"
+
+
+def _is_safetensors(path: str | os.PathLike[str]) -> bool:
+    """Whether ``save``/``load`` use .safetensors for ``path`` (by its name; .npz otherwise)."""
+    return os.fspath(path).lower().endswith(".safetensors")
+
+
+def _checksum(state: Mapping[str, np.ndarray]) -> str:
+    """CRC-32 of every array's name, dtype, shape and bytes, in name order, as 8 hex digits."""
+    crc = 0
+    for name in sorted(state):
+        array = state[name]
+        crc = zlib.crc32(f"{name}|{array.dtype.name}|{array.shape}|".encode(), crc)
+        crc = zlib.crc32(array.tobytes(), crc)
+    return f"{crc:08x}"
+
+
+def _write_safetensors(file: Any, state: Mapping[str, np.ndarray]) -> None:
+    """``state`` in the .safetensors layout, little-endian, with our checksum.
+
+    The metadata says "format": "pt" as PyTorch's own files do: the names and layouts
+    (a Linear weight is (out_features, in_features)) are PyTorch's.
+    """
+    from safetensors.numpy import save as to_safetensors
+
+    # asarray, not ascontiguousarray: that one makes a Value's 0-d array 1-d
+    arrays = {name: np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
+              for name, array in state.items()}
+    file.write(to_safetensors(arrays, metadata={"format": "pt",
+                                                _CHECKSUM_KEY: _checksum(arrays)}))
+
+
+def _read_safetensors(path: str) -> dict[str, np.ndarray]:
+    """Every array of the .safetensors file at ``path``; anything unreadable, or a checksum
+    that does not match, is a ValueError."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as from_safetensors
+
+    with open(path, "rb") as file:  # a missing file stays a FileNotFoundError
+        data = file.read()
+    try:
+        state = from_safetensors(data)
+        # parsed only once the package has checked the header, so it is JSON of this shape
+        (length,) = struct.unpack("<Q", data[:8])
+        metadata = json.loads(data[8:8 + length]).get("__metadata__") or {}
+    except (*_BAD_FILE_ERRORS, SafetensorError) as error:
+        raise ValueError(f"load: {path} is not a readable .safetensors state file "
+                         f"({type(error).__name__}: {error})") from None
+    saved = metadata.get(_CHECKSUM_KEY)
+    if saved is not None and saved != _checksum(state):
+        raise ValueError(f"load: {path} is damaged: its tensors do not match the checksum "
+                         "they were saved with")
     return state

@@ -12,15 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, gradcheck
+from autograd_core.nn import functional as F
 from autograd_core.nn import rng
 from autograd_core.nn.layers import (
     ELU,
+    GELU,
     BatchNorm1d,
     Dropout,
+    Embedding,
+    Flatten,
     Identity,
+    LayerNorm,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    ModuleDict,
+    ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
@@ -551,3 +558,361 @@ def test_batchnorm_without_running_stats_needs_two_values_per_feature_in_eval_to
     assert np.allclose(bn(x).data, expected, rtol=1e-15, atol=0)
     tracking = BatchNorm1d(3).eval()  # running statistics: one sample is fine
     assert np.allclose(tracking(np.full((1, 3), 2.0)).data, 2 / math.sqrt(1 + 1e-5))
+
+
+# ---- Flatten ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("start", "end", "shape", "expected"), [
+    (1, -1, (2, 3, 4), (2, 12)),
+    (0, -1, (2, 3, 4), (24,)),
+    (1, 2, (2, 3, 4, 5), (2, 12, 5)),
+    (-2, -1, (2, 3, 4), (2, 12)),
+    (1, 1, (2, 3), (2, 3)),
+    (0, 0, (), (1,)),  # a 0-d input flattens to shape (1,), as in PyTorch
+    (1, -1, (2, 0, 3), (2, 0)),
+])
+def test_flatten_merges_the_axes_from_start_to_end(start: int, end: int,
+                                                    shape: tuple[int, ...],
+                                                    expected: tuple[int, ...]) -> None:
+    x = gen(40).standard_normal(shape)
+    out = Flatten(start, end)(x)
+    assert out.shape == expected
+    np.testing.assert_array_equal(out.data, x.reshape(expected))
+
+
+def test_flatten_gradient_is_reshaped_back() -> None:
+    x = gen(41).standard_normal((2, 3, 2))
+    assert gradcheck(lambda t: Flatten()(t), x)
+    leaf = Tensor(x, requires_grad=True)
+    Flatten()(leaf).backward(np.arange(12.0).reshape(2, 6))
+    np.testing.assert_array_equal(leaf.grad, np.arange(12.0).reshape(2, 3, 2))
+
+
+def test_flatten_errors_and_repr() -> None:
+    with pytest.raises(IndexError, match="flatten: axis 1 is out of bounds for array of "
+                                         "dimension 1"):
+        Flatten()(np.ones(3))  # (PyTorch raises too: the default start_dim is 1)
+    with pytest.raises(ValueError, match="flatten: start_dim 2 comes after end_dim 1"):
+        Flatten(2, 1)(np.ones((2, 3, 4)))
+    with pytest.raises(TypeError, match="Flatten: end_dim must be an int, got float"):
+        Flatten(1, 2.0)  # type: ignore[arg-type]
+    assert repr(Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    assert Flatten().parameters() == []
+
+
+# ---- ModuleList, ModuleDict and Sequential's list methods -------------------------------------
+
+
+class Blocks(Module):
+    def __init__(self) -> None:
+        self.blocks = ModuleList([Linear(2, 2, generator=gen(42)), ReLU()])
+        self.blocks.append(Linear(2, 1, generator=gen(43)))
+
+    def forward(self, x: object) -> Tensor:
+        for block in self.blocks:
+            x = block(x)
+        return x  # type: ignore[return-value]
+
+
+def test_module_list_parameters_are_found_and_named_by_position() -> None:
+    model = Blocks()
+    assert list(model.state_dict()) == ["blocks.0.weight", "blocks.0.bias", "blocks.2.weight",
+                                        "blocks.2.bias"]
+    assert model.parameters()[2] is model.blocks[2].weight
+    assert [name for name, _ in model.blocks.named_children()] == ["0", "1", "2"]
+    x = gen(44).standard_normal((3, 2))
+    out = model(x)
+    out.backward(np.ones(out.shape))
+    assert all(p.grad is not None for p in model.parameters())
+    model.eval()
+    assert not model.blocks.training and not model.blocks[1].training
+
+
+def test_module_list_is_a_list_of_modules() -> None:
+    a, b, c, d = ReLU(), Tanh(), Sigmoid(), Identity()
+    layers = ModuleList()
+    assert len(layers) == 0 and list(layers) == []
+    layers.append(a).extend([b, c])
+    layers.insert(1, d)  # before position 1
+    assert list(layers) == [a, d, b, c]
+    layers.insert(-1, a)
+    layers.insert(len(layers), b)  # len appends
+    assert list(layers) == [a, d, b, a, c, b]
+    assert layers.pop() is b and layers.pop(0) is a
+    assert list(layers) == [d, b, a, c]
+    layers[1] = c
+    del layers[0]
+    assert list(layers) == [c, a, c] and layers[-1] is c
+    tail = layers[1:]
+    assert isinstance(tail, ModuleList) and list(tail) == [a, c]
+    del layers[:2]
+    layers += [b]
+    assert list(layers) == [c, b]
+    assert list(ModuleList(iter([a, b]))) == [a, b]
+    assert list(ModuleList(Sequential(a, b))) == [a, b]  # any iterable of modules
+
+
+def test_module_list_errors() -> None:
+    layers = ModuleList([ReLU()])
+    with pytest.raises(TypeError, match="ModuleList: item 1 must be a Module, got function"):
+        layers.append(lambda x: x)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ModuleList: item 2 must be a Module, got int"):
+        layers.extend([Tanh(), 3])  # type: ignore[list-item]
+    assert len(layers) == 1  # nothing of a refused extend is added
+    with pytest.raises(TypeError, match="ModuleList: extend takes an iterable of Modules, got "
+                                        r"Linear \(use append for one module\)"):
+        layers.extend(Linear(1, 1))  # type: ignore[arg-type]
+    with pytest.raises(IndexError, match="ModuleList: index 1 is out of range for 1 modules"):
+        layers[1]
+    with pytest.raises(IndexError, match="index -2 is out of range"):
+        layers[-2] = Tanh()
+    with pytest.raises(IndexError, match="index 3 is out of range"):
+        layers.insert(3, Tanh())
+    with pytest.raises(TypeError, match="ModuleList: index must be an int or a slice, got str"):
+        layers["0"]  # type: ignore[index]
+    with pytest.raises(NotImplementedError, match="ModuleList must define forward"):
+        layers(np.ones(1))
+
+
+def test_module_list_repr_groups_runs_of_equal_modules_like_pytorch() -> None:
+    layers = ModuleList([Linear(2, 3), Linear(2, 3), Linear(2, 3), ReLU(),
+                         Sequential(Tanh()), Linear(3, 1)])
+    assert repr(layers) == (
+        "ModuleList(\n"
+        "  (0-2): 3 x Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (3): ReLU()\n"
+        "  (4): Sequential(\n"
+        "    (0): Tanh()\n"
+        "  )\n"
+        "  (5): Linear(in_features=3, out_features=1, bias=True)\n"
+        ")")
+    assert repr(ModuleList()) == "ModuleList()"
+
+
+def test_sequential_has_the_list_methods_too() -> None:
+    a, b, c = ReLU(), Tanh(), Sigmoid()
+    model = Sequential(a).extend([c])
+    model.insert(1, b)
+    assert list(model) == [a, b, c]
+    assert model.pop(1) is b
+    model[0] = b
+    del model[-1]
+    assert list(model) == [b] and isinstance(model[:1], Sequential)
+    with pytest.raises(TypeError, match="Sequential: item 0 must be a Module, got int"):
+        model[0] = 3  # type: ignore[assignment]
+
+
+class Heads(Module):
+    def __init__(self) -> None:
+        self.trunk = Linear(2, 2, generator=gen(45))
+        self.heads = ModuleDict({"cls": Linear(2, 3, generator=gen(46)), "act": ReLU()})
+        self.heads["reg"] = Linear(2, 1, generator=gen(47))
+
+
+def test_module_dict_parameters_are_named_by_key() -> None:
+    model = Heads()
+    assert list(model.state_dict()) == ["trunk.weight", "trunk.bias", "heads.cls.weight",
+                                        "heads.cls.bias", "heads.reg.weight", "heads.reg.bias"]
+    assert model.heads["reg"].weight is model.parameters()[4]
+    assert repr(model.heads) == (
+        "ModuleDict(\n"
+        "  (cls): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (act): ReLU()\n"
+        "  (reg): Linear(in_features=2, out_features=1, bias=True)\n"
+        ")")
+    model.eval()
+    assert not model.heads["act"].training
+
+
+def test_module_dict_is_a_dict_of_modules() -> None:
+    a, b, c = ReLU(), Tanh(), Sigmoid()
+    heads = ModuleDict([("a", a), ("b", b)])
+    assert len(heads) == 2 and list(heads) == ["a", "b"] and "a" in heads and "c" not in heads
+    heads.update({"c": c, "a": b})  # replacing keeps the key's place
+    assert list(heads.keys()) == ["a", "b", "c"] and list(heads.values()) == [b, b, c]
+    assert list(heads.items())[2] == ("c", c)
+    assert heads.pop("b") is b
+    del heads["a"]
+    assert list(heads) == ["c"]
+    assert list(ModuleDict(heads)) == ["c"]
+    heads.clear()
+    assert len(heads) == 0 and repr(heads) == "ModuleDict()"
+
+
+@pytest.mark.parametrize(("make", "error", "pattern"), [
+    (lambda d: d.__setitem__(1, ReLU()), TypeError, "ModuleDict: keys must be strings, got int"),
+    (lambda d: d.__setitem__("a.b", ReLU()), ValueError,
+     "ModuleDict: a key must be non-empty and contain no '.', got 'a.b'"),
+    (lambda d: d.__setitem__("", ReLU()), ValueError, "must be non-empty"),
+    (lambda d: d.__setitem__("x", 3), TypeError, "ModuleDict: item 'x' must be a Module, got int"),
+    (lambda d: d["missing"], KeyError, r"ModuleDict: no module named 'missing'; the keys are "
+                                       r"\['a'\]"),
+    (lambda d: d.pop("missing"), KeyError, "no module named 'missing'"),
+    (lambda d: d.update([("x", ReLU(), 1)]), TypeError,
+     r"ModuleDict: update takes a mapping or \(key, module\) pairs; item 0 is"),
+    (lambda d: d.update(["xy"]), TypeError, "item 0 is 'xy'"),
+])
+def test_module_dict_errors(make: Callable[[ModuleDict], object], error: type,
+                            pattern: str) -> None:
+    heads = ModuleDict({"a": ReLU()})
+    with pytest.raises(error, match=pattern):
+        make(heads)
+    assert list(heads) == ["a"]
+
+
+def test_containers_load_each_others_state() -> None:
+    source, target = Heads(), Heads()
+    for p in target.parameters():
+        p._overwrite(0.0)
+    target.load_state_dict(source.state_dict())
+    for name, array in source.state_dict().items():
+        np.testing.assert_array_equal(target.state_dict()[name], array)
+
+
+# ---- GELU, and Softmax's dim= ------------------------------------------------------------------
+
+
+def test_gelu_module() -> None:
+    x = gen(48).uniform(-3, 3, (3, 4))
+    np.testing.assert_array_equal(GELU()(x).data, F.gelu(Tensor(x)).data)
+    np.testing.assert_array_equal(GELU("tanh")(x).data, F.gelu(Tensor(x), "tanh").data)
+    assert repr(GELU()) == "GELU(approximate='none')"
+    assert repr(GELU(approximate="tanh")) == "GELU(approximate='tanh')"
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh', got 'x'"):
+        GELU("x")
+    assert gradcheck(lambda t: GELU()(t), x)
+
+
+def test_softmax_modules_take_pytorchs_dim_spelling() -> None:
+    x = gen(49).standard_normal((3, 4))
+    assert Softmax(dim=0).axis == 0 and LogSoftmax(dim=1).axis == 1 and Softmax().axis == -1
+    np.testing.assert_array_equal(Softmax(dim=0)(x).data, Softmax(0)(x).data)
+    for cls in (Softmax, LogSoftmax):
+        with pytest.raises(TypeError, match=f"{cls.__name__}: give the axis as axis= or as dim=, "
+                                            "not both"):
+            cls(0, dim=0)
+
+
+# ---- Embedding ----------------------------------------------------------------------------------
+
+
+def test_embedding_is_drawn_from_a_standard_normal_like_pytorch() -> None:
+    layer = Embedding(5, 3, generator=gen(50))
+    assert layer.weight.shape == (5, 3) and layer.weight.requires_grad
+    np.testing.assert_array_equal(layer.weight.data, gen(50).normal(0.0, 1.0, (5, 3)))
+    big = Embedding(1000, 100, generator=gen(51)).weight.data
+    assert big.mean() == pytest.approx(0.0, abs=0.01) and big.std() == pytest.approx(1, abs=0.01)
+    rng.manual_seed(5)
+    a = Embedding(4, 2)
+    rng.manual_seed(5)
+    assert np.array_equal(Embedding(4, 2).weight.data, a.weight.data)
+
+
+def test_embedding_forward_and_gradient() -> None:
+    layer = Embedding(4, 2, generator=gen(52))
+    indices = np.array([[0, 3, 3], [1, 0, 2]])
+    out = layer(indices)
+    assert out.shape == (2, 3, 2)
+    np.testing.assert_array_equal(out.data, layer.weight.data[indices])
+    out.backward(np.ones(out.shape))
+    np.testing.assert_array_equal(layer.weight.grad[:, 0], [2, 1, 1, 2])  # uses per row
+    np.testing.assert_array_equal(layer(Tensor([3.0])).data, layer.weight.data[[3]])
+
+
+@pytest.mark.parametrize(("padding_idx", "row"), [(0, 0), (2, 2), (-1, 3), (-4, 0)])
+def test_embedding_padding_row_starts_at_zero_and_stays_there(padding_idx: int, row: int) -> None:
+    from autograd_core.nn.optim import SGD
+
+    layer = Embedding(4, 3, padding_idx=padding_idx, generator=gen(53))
+    assert layer.padding_idx == row
+    expected = gen(53).normal(0.0, 1.0, (4, 3))  # the same draws, then the row zeroed
+    expected[row] = 0.0
+    np.testing.assert_array_equal(layer.weight.data, expected)
+    optimizer = SGD(layer.parameters(), lr=0.5, momentum=0.9)
+    for _ in range(2):
+        optimizer.zero_grad()
+        (layer(np.array([[row, 1], [row, 2]])) ** 2).sum().backward()
+        np.testing.assert_array_equal(layer.weight.grad[row], 0.0)
+        optimizer.step()
+    np.testing.assert_array_equal(layer.weight.data[row], 0.0)
+    assert not np.array_equal(layer.weight.data[1], expected[1])
+
+
+def test_embedding_state_dict_repr_and_dtype() -> None:
+    layer = Embedding(10, 3, padding_idx=-1, dtype=np.float32)
+    assert list(layer.state_dict()) == ["weight"] and layer.weight.dtype == np.float32
+    assert layer([1, 2]).dtype == np.float32
+    assert repr(layer) == "Embedding(10, 3, padding_idx=9)"
+    assert repr(Embedding(10, 3)) == "Embedding(10, 3)"
+
+
+@pytest.mark.parametrize(("make", "error", "pattern"), [
+    (lambda: Embedding(-1, 3), ValueError, "Embedding: num_embeddings must be an int >= 0"),
+    (lambda: Embedding(3, 2.0), ValueError, "Embedding: embedding_dim must be an int >= 0"),
+    (lambda: Embedding(3, 2, padding_idx=3), ValueError,
+     r"Embedding: padding_idx must lie in \[-3, 3\) for 3 embeddings, got 3"),
+    (lambda: Embedding(3, 2, padding_idx=-4), ValueError, "got -4"),
+    (lambda: Embedding(3, 2, padding_idx="0"), TypeError, "Embedding: padding_idx must be an int"),
+    (lambda: Embedding(3, 2, dtype=np.int32), TypeError, "Embedding: dtype must be float64"),
+    (lambda: Embedding(3, 2)([0, 3]), ValueError, r"embedding: indices must lie in \[0, 3\)"),
+    (lambda: Embedding(3, 2)([0.5]), TypeError, "embedding: indices must be integers"),
+])
+def test_embedding_errors(make: Callable[[], object], error: type, pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+# ---- LayerNorm ----------------------------------------------------------------------------------
+
+
+def test_layer_norm_parameters_state_dict_and_repr() -> None:
+    layer = LayerNorm(4)
+    assert layer.normalized_shape == (4,)
+    np.testing.assert_array_equal(layer.weight.data, np.ones(4))
+    np.testing.assert_array_equal(layer.bias.data, np.zeros(4))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    assert repr(layer) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)"
+    square = LayerNorm([2, 3], eps=1e-3, dtype=np.float32)
+    assert square.weight.shape == (2, 3) and square.weight.dtype == np.float32
+    no_bias = LayerNorm(4, bias=False)
+    assert list(no_bias.state_dict()) == ["weight"] and no_bias.bias is None
+    plain = LayerNorm((2, 3), elementwise_affine=False)
+    assert plain.parameters() == [] and plain.state_dict() == {}
+    assert repr(plain) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=False, bias=False)"
+
+
+def test_layer_norm_normalises_each_sample_the_same_in_training_and_evaluation() -> None:
+    layer = LayerNorm(3)
+    layer.weight._overwrite([1.0, 2.0, -1.0])
+    layer.bias._overwrite([0.0, 5.0, 1.0])
+    x = gen(54).standard_normal((2, 4, 3)) * 5 + 3
+    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-5) * [1.0, 2.0, -1.0] + [0.0, 5.0, 1.0]
+    np.testing.assert_allclose(layer(x).data, expected, rtol=1e-12)
+    np.testing.assert_array_equal(layer.eval()(x).data, layer.train()(x).data)
+    assert layer(np.ones(3)).shape == (3,)  # a single sample: one value per feature is fine
+
+
+def test_layer_norm_gradcheck() -> None:
+    layer = LayerNorm((2, 2))
+
+    def f(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        layer.weight, layer.bias = weight, bias
+        return layer(x)
+    g = gen(55)
+    assert gradcheck(f, g.standard_normal((3, 2, 2)), g.uniform(0.5, 2, (2, 2)),
+                     g.standard_normal((2, 2)))
+
+
+@pytest.mark.parametrize(("make", "error", "pattern"), [
+    (lambda: LayerNorm(0), ValueError, "LayerNorm: normalized_shape must be a positive int"),
+    (lambda: LayerNorm([]), ValueError, "LayerNorm: normalized_shape must be"),
+    (lambda: LayerNorm(2.0), TypeError,
+     "LayerNorm: normalized_shape must be an int or a sequence of ints, got float"),
+    (lambda: LayerNorm(3)(np.ones((2, 4))), ValueError,
+     r"layer_norm: normalized_shape \(3,\) expects input of shape \(\*, 3\), got shape \(2, 4\)"),
+])
+def test_layer_norm_errors(make: Callable[[], object], error: type, pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        make()

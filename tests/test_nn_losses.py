@@ -15,13 +15,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, Value, gradcheck
+from autograd_core.nn import functional as F
 from autograd_core.nn.demo import hinge_loss_and_accuracy, moons_data
+from autograd_core.nn.layers import LogSoftmax
 from autograd_core.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HingeLoss,
+    HuberLoss,
+    L1Loss,
     MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
     l1_penalty,
     l2_penalty,
 )
@@ -30,7 +36,8 @@ from autograd_core.nn.scalar import MLP
 
 CASES = settings(max_examples=20, deadline=None)
 REDUCTIONS = ["mean", "sum", "none"]
-LOSSES = [MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss]
+LOSSES = [MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, NLLLoss, L1Loss,
+          SmoothL1Loss, HuberLoss]
 shapes = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=4)
 
 
@@ -631,3 +638,122 @@ def test_penalty_errors(penalty_fn: Callable[..., Any], parameters: Any, lam: An
                         error: type, pattern: str) -> None:
     with pytest.raises(error, match=rf"^{penalty_fn.__name__}: .*{pattern}"):
         penalty_fn(parameters, lam)
+
+
+# ------------------------------------------------------------------------------------------------
+# NLLLoss, L1Loss, SmoothL1Loss, HuberLoss
+# ------------------------------------------------------------------------------------------------
+
+@st.composite
+def pair_off_the_kinks(draw: st.DrawFn, kinks: tuple[float, ...]) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
+    """An input x and a target t whose difference x - t is at least 0.05 from every kink."""
+    shape = draw(shapes)
+    x = draw(hnp.arrays(np.float64, shape, elements=floats(-3, 3)))
+    gaps = [floats(lo + 0.05, hi - 0.05) for lo, hi in zip((-4.0, *kinks), (*kinks, 4.0))]
+    d = draw(hnp.arrays(np.float64, shape, elements=st.one_of(*gaps)))
+    return x, np.asarray(x - d)
+
+
+def huber(d: np.ndarray, delta: float) -> np.ndarray:
+    return np.where(np.abs(d) <= delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
+
+
+# (the loss module, the per-element closed form of d = x - t, the kinks of d)
+ELEMENTWISE = [
+    (L1Loss, {}, np.abs, (0.0,)),
+    (SmoothL1Loss, {}, lambda d: huber(d, 1.0), (-1.0, 1.0)),
+    (SmoothL1Loss, {"beta": 0.5}, lambda d: huber(d, 0.5) / 0.5, (-0.5, 0.5)),
+    (SmoothL1Loss, {"beta": 0.0}, np.abs, (0.0,)),
+    (HuberLoss, {}, lambda d: huber(d, 1.0), (-1.0, 1.0)),
+    (HuberLoss, {"delta": 2.5}, lambda d: huber(d, 2.5), (-2.5, 2.5)),
+]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("loss_cls", "options", "formula", "kinks"), ELEMENTWISE,
+                         ids=[f"{c.__name__}{o}" for c, o, _, _ in ELEMENTWISE])
+@CASES
+@given(data=st.data(), kind=target_kinds)
+def test_l1_smooth_l1_and_huber_match_closed_forms(reduction: str, loss_cls: type,
+                                                   options: dict[str, float], formula: Any,
+                                                   kinks: tuple[float, ...],
+                                                   data: st.DataObject, kind: str) -> None:
+    x, t = data.draw(pair_off_the_kinks(kinks))
+    loss_fn = loss_cls(reduction=reduction, **options)
+    assert_matches(loss_fn(Tensor(x), as_target(t, kind)), reduce(formula(x - t), reduction),
+                   reduction)
+    check_gradients(lambda x_, t_: loss_fn(x_, t_), x, t)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@CASES
+@given(zy=logits_and_labels(), kind=target_kinds)
+def test_nll_loss_is_minus_the_log_probability_of_the_label(reduction: str, zy: Any,
+                                                            kind: str) -> None:
+    z, labels = zy
+    x = log_softmax(z)
+    rows = np.arange(len(labels))
+    loss_fn = NLLLoss(reduction=reduction)
+    assert_matches(loss_fn(Tensor(x), as_target(labels, kind)), reduce(-x[rows, labels],
+                                                                       reduction), reduction)
+    check_gradients(lambda x_: loss_fn(x_, labels), x)
+    with_log_softmax = loss_fn(LogSoftmax(dim=1)(Tensor(z)), labels)
+    np.testing.assert_allclose(with_log_softmax.data,
+                               CrossEntropyLoss(reduction=reduction)(Tensor(z), labels).data,
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_new_losses_compute_their_functions() -> None:
+    x = Tensor([[0.5, -2.0, 3.0]])
+    t = [[0.0, 0.0, 0.0]]
+    assert L1Loss()(x, t).data == F.l1_loss(x, t).data == pytest.approx(5.5 / 3)
+    assert HuberLoss(delta=2.0)(x, t).data == F.huber_loss(x, t, delta=2.0).data
+    assert HuberLoss(delta=2.0)(x, t).item() == pytest.approx((0.125 + 2.0 + 4.0) / 3)
+    assert SmoothL1Loss(beta=2.0)(x, t).item() == pytest.approx((0.0625 + 1.0 + 2.0) / 3)
+    assert NLLLoss(reduction="sum")(x, [2]).item() == -3.0
+
+
+@pytest.mark.parametrize(("loss_fn", "text"), [
+    (L1Loss(), "L1Loss(reduction='mean')"),
+    (NLLLoss(reduction="sum"), "NLLLoss(reduction='sum')"),
+    (SmoothL1Loss(), "SmoothL1Loss(reduction='mean', beta=1.0)"),
+    (SmoothL1Loss(beta=0), "SmoothL1Loss(reduction='mean', beta=0.0)"),
+    (HuberLoss(reduction="none", delta=0.5), "HuberLoss(reduction='none', delta=0.5)"),
+])
+def test_new_loss_reprs(loss_fn: Module, text: str) -> None:
+    assert repr(loss_fn) == text
+    assert loss_fn.parameters() == [] and loss_fn.state_dict() == {}
+
+
+@pytest.mark.parametrize(("make", "error", "pattern"), [
+    (lambda: SmoothL1Loss(beta=-0.5), ValueError, r"^SmoothL1Loss: beta must be >= 0, got -0\.5"),
+    (lambda: SmoothL1Loss(beta="1"), TypeError, "^SmoothL1Loss: beta must be a real number"),
+    (lambda: HuberLoss(delta=0), ValueError, "^HuberLoss: delta must be > 0, got 0"),
+    (lambda: HuberLoss(delta=float("nan")), ValueError, "^HuberLoss: delta must be > 0, got nan"),
+    (lambda: HuberLoss(delta=None), TypeError, "^HuberLoss: delta must be a real number"),
+    (lambda: L1Loss()(Tensor([1.0, 2.0]), [1.0]), ValueError,
+     r"^L1Loss: input has shape \(2,\) but target has shape \(1,\)"),
+    (lambda: HuberLoss()(Tensor([1.0]), ["a"]), TypeError, "^HuberLoss: target must be a Tensor"),
+    (lambda: NLLLoss()(Tensor(np.zeros((2, 3))), [0, 3]), ValueError,
+     r"^NLLLoss: labels must lie in \[0, 3\)"),
+    (lambda: NLLLoss()(Tensor(np.zeros((2, 3))), [0.5, 1]), TypeError,
+     "^NLLLoss: labels must be integers"),
+    (lambda: NLLLoss()(Tensor(np.zeros((2, 3))), [0]), ValueError,
+     r"^NLLLoss: expected input of shape \(N, C\) and N labels, got input \(2, 3\) and labels "
+     r"\(1,\)"),
+])
+def test_new_loss_errors_name_the_loss(make: Callable[[], Any], error: type,
+                                       pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L1Loss()(Tensor([0.5, 0.25], dtype=np.float32), [1.0, 0.0]),
+    lambda: SmoothL1Loss(beta=0.5)(Tensor([0.5, 0.25], dtype=np.float32), np.array([1.0, 0.0])),
+    lambda: HuberLoss(delta=0.5)(Tensor([0.5, 0.25], dtype=np.float32), [1.0, 0.0]),
+    lambda: NLLLoss()(Tensor([[0.5, 0.25]], dtype=np.float32), [1]),
+])
+def test_new_losses_keep_float32(make: Callable[[], Tensor]) -> None:
+    assert make().dtype == np.float32

@@ -612,3 +612,194 @@ def test_integer_buffers_take_every_number_they_can_hold(value: object, loaded: 
     state["num_batches_tracked"] = np.asarray(value)
     bn.load_state_dict(state)
     assert int(bn.num_batches_tracked) == loaded and bn.num_batches_tracked.dtype == np.int64
+
+
+# ---- .safetensors files: PyTorch's names, the same guarantees as .npz ---------------------------
+
+
+def safetensors_file(tmp_path: Path, model: Module, name: str = "model.safetensors") -> Path:
+    path = tmp_path / name
+    model.save(path)
+    return path
+
+
+def test_a_safetensors_file_holds_pytorchs_names_and_our_dtypes(tmp_path: Path) -> None:
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
+    source = trained_model(5)
+    path = safetensors_file(tmp_path, source)
+    assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]  # no partial file left behind
+    assert not zipfile.is_zipfile(path)
+    stored = load_file(path)  # what any safetensors reader sees
+    assert sorted(stored) == sorted(KEYS)
+    assert_same_state({key: stored[key] for key in KEYS}, source.state_dict())
+    assert stored["1.num_batches_tracked"].dtype == np.int64
+    with safe_open(path, framework="np") as file:
+        assert file.metadata()["format"] == "pt"
+    target = make_model(6)
+    assert target.load(path) == IncompatibleKeys([], [])
+    assert_same_state(target.state_dict(), source.state_dict())
+
+
+@pytest.mark.parametrize("name", ["m.SafeTensors", "dir.npz.safetensors"])
+def test_the_extension_chooses_safetensors_in_any_case(tmp_path: Path, name: str) -> None:
+    path = safetensors_file(tmp_path, trained_model(1), name)
+    assert path.read_bytes()[8:9] == b"{"  # a JSON header, not a zip archive
+    model = make_model(0)
+    model.load(path)
+    assert_same_state(model.state_dict(), trained_model(1).state_dict())
+
+
+def test_value_models_save_as_0d_safetensors(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    random.seed(0)
+    source = MLP(2, [3, 1])
+    path = safetensors_file(tmp_path, source)
+    stored = load_file(path)
+    assert len(stored) == 13 and all(v.shape == () and v.dtype == np.float64
+                                      for v in stored.values())
+    random.seed(1)
+    target = MLP(2, [3, 1])
+    target.load(path)
+    assert [p.data for p in target.parameters()] == [p.data for p in source.parameters()]
+    assert all(type(p.data) is float for p in target.parameters())
+
+
+def test_a_safetensors_file_written_elsewhere_loads_without_a_checksum(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    state = trained_model(3).state_dict()
+    save_file(state, tmp_path / "other.safetensors")  # no metadata: as another program writes
+    model = make_model(0)
+    model.load(tmp_path / "other.safetensors")
+    assert_same_state(model.state_dict(), state)
+
+
+def test_safetensors_keys_shapes_and_integer_buffers_are_checked(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    model = make_model(0)
+    save_file({"weights": np.ones(3)}, tmp_path / "foreign.safetensors")
+    expect_bad_file(model, tmp_path / "foreign.safetensors",
+                    r"does not fit this model: .*missing keys \['0.weight'.*"
+                    r"unexpected keys \['weights'\]")
+    state = changed_state()
+    state["1.num_batches_tracked"] = np.array(2.5)
+    save_file(state, tmp_path / "half.safetensors")
+    expect_bad_file(model, tmp_path / "half.safetensors",
+                    "1.num_batches_tracked: expected whole numbers for a int64 buffer")
+    state["1.num_batches_tracked"] = np.array(2 ** 64 - 1, dtype=np.uint64)
+    save_file(state, tmp_path / "huge.safetensors")
+    expect_bad_file(model, tmp_path / "huge.safetensors", "does not fit a int64 buffer")
+    state = changed_state()
+    del state["3.bias"]
+    save_file(state, tmp_path / "partial.safetensors")
+    result = model.load(tmp_path / "partial.safetensors", strict=False)
+    assert result == IncompatibleKeys(["3.bias"], [])
+    assert np.array_equal(model[0].weight.data, state["0.weight"])
+
+
+@pytest.mark.parametrize("keep", [0, 1, 7, 8, 30, 0.5, -1])
+def test_truncated_safetensors_raise_and_change_nothing(tmp_path: Path, keep: float) -> None:
+    path = safetensors_file(tmp_path, trained_model(1))
+    data = path.read_bytes()
+    cut = int(len(data) * keep) if isinstance(keep, float) else keep % len(data)
+    path.write_bytes(data[:cut])
+    expect_bad_file(make_model(0), path, "is not a readable .safetensors state file")
+
+
+def test_damaged_tensor_bytes_fail_the_checksum(tmp_path: Path) -> None:
+    path = safetensors_file(tmp_path, trained_model(1))
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01  # a weight's lowest bit: still a well-formed file
+    path.write_bytes(bytes(data))
+    expect_bad_file(make_model(0), path, "is damaged: its tensors do not match the checksum")
+
+
+def test_other_kinds_of_file_named_safetensors_are_rejected(tmp_path: Path) -> None:
+    model = make_model(0)
+    npz = tmp_path / "archive.safetensors"
+    trained_model(1).save(tmp_path / "archive.npz")
+    os.replace(tmp_path / "archive.npz", npz)
+    expect_bad_file(model, npz, "is not a readable .safetensors state file")
+    header = b'{"0.weight":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}}'
+    bfloat16 = tmp_path / "bf16.safetensors"  # a dtype numpy does not have
+    bfloat16.write_bytes(len(header).to_bytes(8, "little") + header + b"\x00\x00")
+    expect_bad_file(model, bfloat16, "is not a readable .safetensors state file")
+    swapped = tmp_path / "swapped.npz"  # and the other way round
+    trained_model(1).save(tmp_path / "x.safetensors")
+    os.replace(tmp_path / "x.safetensors", swapped)
+    expect_bad_file(model, swapped, "is not a readable .npz state file")
+    with pytest.raises(FileNotFoundError):
+        model.load(tmp_path / "missing.safetensors")
+
+
+@pytest.fixture(scope="module")
+def saved_safetensors_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return safetensors_file(Path(folder), trained_model(1)).read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_corrupted_safetensors_are_caught_or_harmless(saved_safetensors_bytes: bytes,
+                                                      data: st.DataObject) -> None:
+    damaged = bytearray(saved_safetensors_bytes)
+    flips = data.draw(st.lists(st.tuples(st.integers(0, len(damaged) - 1), st.integers(1, 255)),
+                               min_size=1, max_size=3))
+    for position, mask in flips:
+        damaged[position] ^= mask
+    # A damaged name of the checksum entry makes the file look like one written elsewhere,
+    # which is read unchecked: then only several flips together can go unnoticed.
+    key = saved_safetensors_bytes.index(b'"autograd_core.crc32"')
+    unchecked = any(key <= position < key + 21 for position, _ in flips) and len(flips) > 1
+    model = make_model(0)
+    before = snapshot(model)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.safetensors"
+        path.write_bytes(bytes(damaged))
+        try:
+            model.load(path)
+        except ValueError:
+            assert_same_state(snapshot(model), before)
+        else:  # the flips hit bytes nobody reads (the header's padding, say): the data is intact
+            if not unchecked:
+                assert_same_state(snapshot(model), trained_model(1).state_dict())
+
+
+def test_safetensors_saves_write_through_links_and_keep_permissions(tmp_path: Path) -> None:
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "real.safetensors"
+    make_model(0).save(real)
+    real.chmod(0o604)
+    link = tmp_path / "latest.safetensors"
+    link.symlink_to(Path("runs") / "real.safetensors")
+    trained_model(1).save(link)
+    assert link.is_symlink() and sorted(os.listdir(tmp_path / "runs")) == ["real.safetensors"]
+    assert real.stat().st_mode & 0o777 == 0o604
+    model = make_model(2)
+    model.load(real)
+    assert_same_state(model.state_dict(), trained_model(1).state_dict())
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_safetensors_save_keeps_the_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    from autograd_core.nn import module as nn_module
+
+    path = safetensors_file(tmp_path, make_model(0))
+    before = path.read_bytes()
+    other = tmp_path / "model.safetensors.partial"  # someone else's: left alone
+    other.write_bytes(b"not ours")
+
+    def failing_write(file: object, state: object) -> None:
+        file.write(b"half a file")  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(nn_module, "_write_safetensors", failing_write)
+    with pytest.raises(type(error)):
+        trained_model(1).save(path)
+    assert sorted(os.listdir(tmp_path)) == ["model.safetensors", "model.safetensors.partial"]
+    assert path.read_bytes() == before and other.read_bytes() == b"not ours"
