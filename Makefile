@@ -22,7 +22,7 @@ PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip ins
 help:
 	@echo "autograd-core make targets:"
 	@echo "  make demo    run the demo (python -m autograd_core.nn.demo)"
-	@echo "  make test    ruff check, then pytest"
+	@echo "  make test    ruff check, then pytest (installs the dev extra, PyTorch included)"
 	@echo "  make lint    ruff check only"
 	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra)"
 	@echo "  make clean   remove .venv and caches"
@@ -33,9 +33,10 @@ help:
 demo: $(VENV)/.stamp-base
 	$(BIN)/python -m autograd_core.nn.demo
 
+# The dev extra installs PyTorch, so here a test that needs it fails rather than skips.
 test: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	AUTOGRAD_CORE_REQUIRE_TORCH=1 $(BIN)/python -m pytest
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
