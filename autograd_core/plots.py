@@ -112,17 +112,29 @@ _X_KEYS = ("epoch", "step")  # a history may record its own x-axis under one of 
 _VALIDATION_PREFIXES = ("val_", "valid_", "validation_", "test_")
 
 
+def _epoch_columns(history: Any) -> dict[str, Any]:
+    """A ``History`` from ``nn.fit`` (or Keras's) as its dict of lists, with epochs 1, 2, ...
+    as the x-axis."""
+    columns = dict(history.history)
+    epochs = max((len(values) for values in columns.values()), default=0)
+    columns.setdefault("epoch", list(range(1, epochs + 1)))
+    return columns
+
+
 def _as_columns(history: Any) -> dict[str, list[float]]:
-    """A dict of lists, or a list of per-step dicts, as name -> list of floats (NaN for a step
-    that did not record a name)."""
+    """A dict of lists, a list of per-step dicts, or a ``History``, as name -> list of floats
+    (NaN for a step that did not record a name)."""
+    if isinstance(getattr(history, "history", None), Mapping):
+        history = _epoch_columns(history)
     if isinstance(history, Mapping):
         columns = {str(k): _as_list(v, str(k)) for k, v in history.items()}
     elif isinstance(history, Sequence) and all(isinstance(row, Mapping) for row in history):
         names = list(dict.fromkeys(k for row in history for k in row))
         columns = {str(k): [row.get(k, np.nan) for row in history] for k in names}
     else:
-        raise TypeError("plot_history: history must be a dict of lists like {'loss': [...]} "
-                        f"or a list of per-step dicts, got {type(history).__name__}")
+        raise TypeError("plot_history: history must be a dict of lists like {'loss': [...]}, "
+                        "a list of per-step dicts or the History that nn.fit returns, got "
+                        f"{type(history).__name__}")
     if not columns:
         raise ValueError("plot_history: history is empty")
     return {name: [_number(v, f"plot_history: history[{name!r}]") for v in values]
@@ -172,22 +184,24 @@ def _is_accuracy(metric: str) -> bool:
 
 
 def _draw_accuracy_scale(ax: Axes, values: np.ndarray) -> None:
-    """Accuracy axes run over the whole range, 0-1 or 0-100 %, so that runs compare at a glance."""
+    """Accuracy axes run over the whole range, 0-1 or 0-100 %, so that runs compare at a glance
+    (with 2 % to spare at each end: a curve at 100 % would otherwise hide in the frame)."""
     finite = values[np.isfinite(values)]
     if finite.size and finite.max() > 1.0:
-        ax.set_ylim(0, 100)
+        ax.set_ylim(-2, 102)
         ax.set_ylabel("accuracy (%)")
     else:
-        ax.set_ylim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
 
 
-def plot_history(history: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]], *,
+def plot_history(history: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | Any, *,
                  metrics: Sequence[str] | None = None,
                  ax: Axes | Sequence[Axes] | None = None) -> Figure:
     """Training curves: one panel per metric, training and validation curves together.
 
-    ``history`` is a dict of lists (``{"loss": [...], "val_loss": [...], "accuracy": [...]}``)
-    or a list of per-step dicts; values may be numbers, Values or one-element Tensors.
+    ``history`` is a dict of lists (``{"loss": [...], "val_loss": [...], "accuracy": [...]}``),
+    a list of per-step dicts, or the ``History`` that ``nn.fit`` returns (drawn against its
+    epochs 1, 2, ...); values may be numbers, Values or one-element Tensors.
     ``val_``/``valid_``/``validation_``/``test_`` and ``train_`` prefixes pair curves of one
     metric; an ``epoch`` or ``step`` entry becomes the x-axis. Metrics whose name contains
     "acc" get a 0-1 axis (0-100 if the numbers are percentages). ``metrics`` picks and orders

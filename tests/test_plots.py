@@ -92,7 +92,7 @@ def test_history_pairs_train_and_validation_on_separate_loss_and_accuracy_axes(
     assert (loss_ax.get_title(), accuracy_ax.get_title()) == ("loss", "accuracy")
     assert legend_labels(loss_ax) == ["loss", "val_loss"]
     assert legend_labels(accuracy_ax) == ["accuracy", "val_accuracy"]
-    assert accuracy_ax.get_ylim() == (0.0, 1.0)
+    assert accuracy_ax.get_ylim() == (-0.02, 1.02)
     train, val = loss_ax.get_lines()
     np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4])
     np.testing.assert_array_equal(val.get_ydata(), HISTORY["val_loss"])
@@ -110,7 +110,7 @@ def test_history_as_a_list_of_step_dicts_with_sparse_validation_and_percentages(
     np.testing.assert_array_equal(val.get_xdata(), [10, 30])  # the gaps are joined
     np.testing.assert_allclose(val.get_ydata(), [0.75, 0.375])
     assert loss_ax.get_xlabel() == "epoch"
-    assert accuracy_ax.get_ylim() == (0.0, 100.0)
+    assert accuracy_ax.get_ylim() == (-2.0, 102.0)
     assert accuracy_ax.get_ylabel() == "accuracy (%)"
 
 
@@ -122,6 +122,25 @@ def test_history_metrics_picks_panels_and_draws_into_given_axes() -> None:
     assert plot_history(HISTORY, metrics=["accuracy", "loss"], ax=[left, right]) is fig
     assert (left.get_title(), right.get_title()) == ("accuracy", "loss")
     assert len(plt.get_fignums()) == 2  # nothing new was opened
+
+
+def test_history_from_fit_is_drawn_against_its_epochs(tmp_path: Path) -> None:
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    loader = nn.data.DataLoader(nn.data.TensorDataset(X, np.array([0, 1, 1, 0])), batch_size=2)
+    model = nn.Sequential(nn.Linear(2, 4, generator=np.random.default_rng(0)), nn.Tanh(),
+                          nn.Linear(4, 2, generator=np.random.default_rng(1)))
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                     loader, epochs=3, val_loader=loader, progress=False)
+    fig = plot_history(history)
+    assert_png(fig, tmp_path / "fit.png")
+    loss_ax, accuracy_ax = fig.axes
+    assert (loss_ax.get_title(), accuracy_ax.get_title()) == ("loss", "accuracy")
+    assert legend_labels(loss_ax) == ["loss", "val_loss"]
+    assert loss_ax.get_xlabel() == "epoch"
+    train, val = loss_ax.get_lines()
+    np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(val.get_ydata(), history["val_loss"])
+    assert "epoch" not in history.history  # the x-axis was added for the drawing only
 
 
 @pytest.mark.parametrize(("history", "kwargs", "error", "match"), [
