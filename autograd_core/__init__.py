@@ -34,6 +34,7 @@ from .engine import (
     topological_order,
 )
 from .explain import BackwardStep, Explanation, backward_steps, explain
+from .expression import ExpressionError, parse_expression
 from .forward import Dual, forward_jacobian
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, numeric_grad
@@ -65,10 +66,12 @@ __all__ = [
     "value_and_grad",
     "vjp",
     "Explanation",
+    "ExpressionError",
     "GradcheckError",
     "backward_steps",
     "draw_graph",
     "explain",
+    "parse_expression",
     "renderer_info",
     "Tensor",
     "concatenate",
