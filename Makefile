@@ -21,7 +21,7 @@ PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip ins
 
 help:
 	@echo "autograd-core make targets:"
-	@echo "  make demo    run the demo (python -m autograd_core.nn.demo)"
+	@echo "  make demo    train micrograd's two-moons demo, write demo.png (installs the plots extra)"
 	@echo "  make test    ruff check, then pytest (installs the dev extra, PyTorch included)"
 	@echo "  make lint    ruff check only"
 	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra)"
@@ -30,7 +30,7 @@ help:
 	@echo "Each target creates .venv ($(PYTHON) -m venv) and installs what it needs."
 	@echo "Interpreter: PYTHON=$(PYTHON)  (override: make PYTHON=/path/to/python3 test)"
 
-demo: $(VENV)/.stamp-base
+demo: $(VENV)/.stamp-plots
 	$(BIN)/python -m autograd_core.nn.demo
 
 # The dev extra installs PyTorch, so here a test that needs it fails rather than skips.
@@ -55,7 +55,8 @@ clean:
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 # --- installs ----------------------------------------------------------------
-# The dev and bench extras include the base install, so they refresh its stamp too.
+# The dev and bench extras include the base install, so they refresh its stamp too (and the
+# dev extra includes matplotlib, the plots extra's one package).
 
 $(VENV)/.stamp-base: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e .
@@ -63,10 +64,14 @@ $(VENV)/.stamp-base: pyproject.toml $(VENV)/.stamp-venv
 
 $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e '.[dev]'
-	@touch $@ $(VENV)/.stamp-base
+	@touch $@ $(VENV)/.stamp-base $(VENV)/.stamp-plots
 
 $(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e '.[bench]'
+	@touch $@ $(VENV)/.stamp-base
+
+$(VENV)/.stamp-plots: pyproject.toml $(VENV)/.stamp-venv
+	$(PIP) -e '.[plots]'
 	@touch $@ $(VENV)/.stamp-base
 
 # --- the virtual environment ---------------------------------------------------
