@@ -17,7 +17,7 @@ PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip ins
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help demo test lint bench clean
+.PHONY: help demo test lint bench notebook notebooks clean
 
 help:
 	@echo "autograd-core make targets:"
@@ -25,6 +25,8 @@ help:
 	@echo "  make test    ruff check, then pytest (installs the dev extra, PyTorch included)"
 	@echo "  make lint    ruff check only"
 	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra)"
+	@echo "  make notebook    start JupyterLab on notebooks/ (installs the notebook extra)"
+	@echo "  make notebooks   re-execute every notebook in place, refreshing its outputs"
 	@echo "  make clean   remove .venv and caches"
 	@echo "  make help    this list"
 	@echo "Each target creates .venv ($(PYTHON) -m venv) and installs what it needs."
@@ -50,6 +52,14 @@ bench: $(VENV)/.stamp-bench
 	done; \
 	[ "$$found" = 1 ] || echo "no benchmarks/bench_*.py scripts found"
 
+notebook: $(VENV)/.stamp-notebook
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# The notebooks are committed with their outputs; run this after changing one or the code it
+# shows, so that what a reader sees is what the code produces (CI re-executes them too).
+notebooks: $(VENV)/.stamp-notebook
+	cd notebooks && ../$(BIN)/jupyter execute --inplace [0-9][0-9]_*.ipynb solutions/[0-9][0-9]_*.ipynb
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
@@ -68,6 +78,10 @@ $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-venv
 
 $(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e '.[bench]'
+	@touch $@ $(VENV)/.stamp-base
+
+$(VENV)/.stamp-notebook: pyproject.toml $(VENV)/.stamp-venv
+	$(PIP) -e '.[notebook]'
 	@touch $@ $(VENV)/.stamp-base
 
 $(VENV)/.stamp-plots: pyproject.toml $(VENV)/.stamp-venv
