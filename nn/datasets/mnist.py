@@ -20,14 +20,15 @@ Where to (first match wins): the ``cache_dir`` argument; the environment variabl
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pooch
 
 from .idx import read_idx
 
@@ -104,7 +105,7 @@ def data_home(cache_dir: PathArg | None = None) -> Path:
         return Path(os.environ[DATA_ENV]).expanduser()
     if os.environ.get("XDG_CACHE_HOME"):
         return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / APP_NAME
-    return Path(pooch.os_cache(APP_NAME))
+    return Path(_pooch().os_cache(APP_NAME))
 
 
 def cache_folder(name: str, cache_dir: PathArg | None = None) -> Path:
@@ -125,7 +126,23 @@ def resolve_mirrors(name: str, mirrors: Sequence[str] | None = None) -> list[str
 
 
 def _verified(path: Path, sha256: str) -> bool:
-    return path.is_file() and pooch.file_hash(str(path), alg="sha256") == sha256
+    return path.is_file() and _sha256(path) == sha256
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _pooch() -> Any:
+    """pooch, imported when a download needs it: it imports tqdm.auto, which warns inside
+    Jupyter when ipywidgets is missing, and importing the data sets should print nothing."""
+    import pooch
+
+    return pooch
 
 
 def is_cached(name: str, cache_dir: PathArg | None = None) -> bool:
@@ -152,6 +169,7 @@ def fetch(name: str, *, mirrors: Sequence[str] | None = None, cache_dir: PathArg
         for mirror in urls:
             try:
                 # downloads to a temporary file, moved into place only if its SHA-256 matches
+                pooch = _pooch()
                 with _quiet_pooch():
                     pooch.retrieve(mirror + file, known_hash=f"sha256:{sha256[file]}",
                                    fname=file, path=folder, downloader=pooch.HTTPDownloader(
@@ -168,7 +186,7 @@ def fetch(name: str, *, mirrors: Sequence[str] | None = None, cache_dir: PathArg
 def _quiet_pooch() -> Iterator[None]:
     """pooch logs "Downloading data from ..." on its own: the progress bar says as much, and
     our error message names every URL that failed."""
-    logger = pooch.get_logger()
+    logger = _pooch().get_logger()
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:
