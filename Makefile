@@ -58,7 +58,8 @@ notebook: $(VENV)/.stamp-notebook
 # The notebooks are committed with their outputs; run this after changing one or the code it
 # shows, so that what a reader sees is what the code produces (CI re-executes them too).
 notebooks: $(VENV)/.stamp-notebook
-	cd notebooks && ../$(BIN)/jupyter execute --inplace [0-9][0-9]_*.ipynb solutions/[0-9][0-9]_*.ipynb
+	cd notebooks && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+	    ../$(BIN)/jupyter execute --inplace [0-9][0-9]_*.ipynb solutions/[0-9][0-9]_*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -225,10 +225,15 @@ def _restoring_modes(model: Module) -> Iterator[None]:
 
 def _progress_bar(total: int | None, description: str, enabled: bool) -> Any:
     # Imported here: tqdm.auto pulls in asyncio (0.1 s), which importing nn should not cost.
+    # A disabled bar comes from plain tqdm: tqdm.auto would warn in a Jupyter kernel without
+    # ipywidgets even when nothing is shown.
+    if not enabled:
+        from tqdm import tqdm as silent
+
+        return silent(total=total, disable=True)
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=description, unit="batch", disable=not enabled,
-                dynamic_ncols=True)
+    return tqdm(total=total, desc=description, unit="batch", dynamic_ncols=True)
 
 
 def _formatted(logs: Mapping[str, float]) -> dict[str, str]:

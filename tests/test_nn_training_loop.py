@@ -436,8 +436,23 @@ def test_the_bar_comes_from_tqdm_auto(monkeypatch: Any) -> None:
     model = small_model()
     nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), train,
            epochs=3)
-    assert [(k["desc"], k["total"], k["disable"]) for k in made] == \
+    assert [(k["desc"], k["total"], k.get("disable", False)) for k in made] == \
         [(f"Epoch {e}/3", 2, False) for e in (1, 2, 3)]
+
+
+def test_without_progress_tqdm_auto_is_not_used(monkeypatch: Any) -> None:
+    """tqdm.auto warns in a Jupyter kernel without ipywidgets, even for a hidden bar."""
+    import tqdm.auto
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("tqdm.auto used although progress=False")
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", refuse)
+    train, _ = loaders(n=40)
+    model = small_model()
+    history = nn.fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1),
+                     train, epochs=2, progress=False)
+    assert len(history.history["loss"]) == 2
 
 
 # ---- bad arguments -------------------------------------------------------------------------------

@@ -47,7 +47,11 @@ def test_committed_with_outputs_and_pictures(path: Path) -> None:
 
 @pytest.mark.parametrize("path", LESSONS + SOLUTIONS,
                          ids=[path.relative_to(FOLDER).as_posix() for path in LESSONS + SOLUTIONS])
-def test_runs_top_to_bottom(path: Path) -> None:
+def test_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One BLAS thread in the kernel: on a busy 2-core machine numpy's threads fight each other
+    # (a lesson took 4 s with one thread and 25 s with the default); the numbers are the same.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(variable, "1")
     notebook = nbformat.read(path, as_version=4)
     assert outputs(notebook), f"{path.name} is committed without outputs"
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",
