@@ -34,7 +34,11 @@ the loss) stay outside, as do parameters of ``module`` itself.
 Graphs with more than ``max_nodes`` Values/Tensors are refused with a ``ValueError`` or, with
 ``module=``, summarised: one box per direct sub-module, one for the other leaves (inputs and
 constants) and one for the output, with an edge wherever data flows from one box to another
-without passing through a third. Nothing here recurses, so graphs of any depth are safe.
+without passing through a third. The graph does not record which module ran an op, so a layer
+is found by its parameters; a layer without parameters in the graph (``Tanh``, ``ReLU``, a
+frozen layer) is drawn dashed, placed by the module's order of its sub-modules: between the
+layers before and after it, on the edge that joins them. Nothing here recurses, so graphs of
+any depth are safe.
 """
 
 from __future__ import annotations
@@ -73,6 +77,8 @@ _HIGHLIGHT_STYLE = {"color": "#e03131", "penwidth": "3"}
 _CLUSTER_STYLE = {"style": "rounded,dashed", "color": "#868e96", "fontname": FONT,
                   "fontsize": "11", "labeljust": "l"}
 _SUMMARY_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#cfe2ff"}
+_SUMMARY_BY_ORDER_STYLE = {"shape": "box", "style": "rounded,filled,dashed",
+                           "fillcolor": "#f8f9fa"}
 
 
 # ---- numbers and labels ----------------------------------------------------------------------
@@ -221,8 +227,10 @@ class _ModuleMap:
             raise TypeError(f"draw_graph: module must be an nn.Module (with named_parameters()), "
                             f"got {type(module).__name__}")
         self.modules = _module_paths(module)  # path -> module
-        self.children = {path for path in self.modules if path and _parent_path(
-            path, self.modules) == ""}
+        # The direct sub-modules in the order the module lists them (Sequential: call order).
+        self.layers = [path for path in self.modules if path and _parent_path(
+            path, self.modules) == ""]
+        self.children = set(self.layers)
         self.names: dict[Node, str] = {}
         self.owner: dict[Node, str] = {}
         self.unit: dict[Node, str] = {}
@@ -423,7 +431,41 @@ def _add_clusters(drawing: Drawing, placed: dict[str, list[Statement]],
 
 def _draw_summary(order: list[Node], root: Node, modules: _ModuleMap, rankdir: str,
                   title: str | None, max_nodes: int) -> Drawing:
-    """One box per direct sub-module (plus input and output), edges where data flows between.
+    """One box per direct sub-module (plus input and output), edges where data flows between."""
+    op_count, links = _flows(order, root, modules)
+    links, by_order = _place_by_order(modules.layers, set(op_count), links)
+    notes = [f"summary of {len(order)} nodes (more than max_nodes={max_nodes}): one box per "
+             "sub-module"]
+    if set(modules.layers) - set(op_count):
+        notes.append("dashed: layers without parameters in the graph, placed by their order "
+                     "in the module")
+    drawing = _new_drawing(rankdir, [title, *notes] if title else notes)
+    ids = {_INPUT: "input", _OUTPUT: "output"}
+    if any(_INPUT in pair for pair in links):
+        drawing.node("input", _label("inputs and", "constants"), shape="box",
+                     style="rounded,filled", fillcolor="#fff3bf")
+    layers = modules.layers + sorted(set(op_count) - set(modules.layers), key=_path_order)
+    for i, layer in enumerate(layers):  # (the second list: the module's own parameters, "")
+        ids[layer] = f"m{i}"
+        if layer in op_count:
+            ops = f"{op_count[layer]} op" + ("s" if op_count[layer] != 1 else "")
+            drawing.node(ids[layer], _label(modules.caption(layer), ops), **_SUMMARY_STYLE)
+        else:
+            has_parameters = any(True for _ in modules.modules[layer].named_parameters())
+            detail = "parameters not in the graph" if has_parameters else "no parameters"
+            drawing.node(ids[layer], _label(modules.caption(layer), detail),
+                         **_SUMMARY_BY_ORDER_STYLE)
+    drawing.node("output", _label("output", _output_detail(root)), shape="box",
+                 style="rounded,filled", fillcolor="#d3f9d8", penwidth="2.5")
+    for tail, head in links:
+        dashed = {"style": "dashed"} if {tail, head} & by_order else {}
+        drawing.edge(ids[tail], ids[head], **dashed)
+    return drawing
+
+
+def _flows(order: list[Node], root: Node,
+           modules: _ModuleMap) -> tuple[dict[str, int], dict[tuple[str, str], None]]:
+    """Ops per direct sub-module that holds a parameter they read, and the links between boxes.
 
     Each node carries the set of boxes whose results reach it without passing through another
     box ("sources"); an op inside box U links every source of its inputs to U.
@@ -451,23 +493,37 @@ def _draw_summary(order: list[Node], root: Node, modules: _ModuleMap, rankdir: s
         sources[node] = frozenset((unit,))
     for source in sources[root]:
         links[(source, _OUTPUT)] = None
+    return op_count, links
 
-    note = (f"summary of {len(order)} nodes (more than max_nodes={max_nodes}): one box per "
-            "sub-module")
-    drawing = _new_drawing(rankdir, [title, note] if title else [note])
-    ids = {_INPUT: "input", _OUTPUT: "output"}
-    if any(_INPUT in pair for pair in links):
-        drawing.node("input", _label("inputs and", "constants"), shape="box",
-                     style="rounded,filled", fillcolor="#fff3bf")
-    for i, unit in enumerate(sorted(op_count, key=_path_order)):
-        ids[unit] = f"m{i}"
-        ops = f"{op_count[unit]} op" + ("s" if op_count[unit] != 1 else "")
-        drawing.node(ids[unit], _label(modules.caption(unit), ops), **_SUMMARY_STYLE)
-    drawing.node("output", _label("output", _output_detail(root)), shape="box",
-                 style="rounded,filled", fillcolor="#d3f9d8", penwidth="2.5")
-    for tail, head in links:
-        drawing.edge(ids[tail], ids[head])
-    return drawing
+
+def _place_by_order(layers: list[str], found: set[str], links: dict[tuple[str, str], None]
+                    ) -> tuple[dict[tuple[str, str], None], set[str]]:
+    """Put the layers not ``found`` by their parameters on the data's path, by their order.
+
+    The found layers, with the input first and the output last, cut ``layers`` into gaps; a
+    gap's layers are chained into the edge between the found boxes around it (the gap before
+    the first layer also when nothing is recorded flowing into that layer: its data came from
+    an input that needs no gradient). A gap whose neighbours are not linked keeps its boxes
+    unconnected rather than guess. Returns the new links and the layers placed by order.
+    """
+    stops = [_INPUT, *(layer for layer in layers if layer in found), _OUTPUT]
+    position = {layer: i for i, layer in enumerate(layers)}
+    position.update({_INPUT: -1, _OUTPUT: len(layers)})
+    chains: dict[tuple[str, str], list[str]] = {}  # an edge -> the boxes it now passes
+    leading: list[str] = []  # a chain into the first layer from an input not drawn
+    for before, after in zip(stops, stops[1:]):
+        gap = layers[position[before] + 1:position[after]]
+        if not gap:
+            continue
+        if (before, after) in links:
+            chains[(before, after)] = [before, *gap, after]
+        elif before == _INPUT and not any(head == after for _, head in links):
+            leading = [*gap, after]
+    placed = dict.fromkeys(zip(leading, leading[1:]))
+    for edge in links:  # in their order, each edge replaced by its chain
+        chain = chains.get(edge, list(edge))
+        placed.update(dict.fromkeys(zip(chain, chain[1:])))
+    return placed, set(layers) - found
 
 
 def _path_order(path: str) -> tuple[Any, ...]:

@@ -13,11 +13,15 @@ The ``graphviz`` Python package only ever runs a program called ``dot`` found on
 so ``Drawing`` (the ``graphviz.Digraph`` that ``draw_graph`` returns) replaces its
 rendering methods with ones that run the program found here. When there is none, they
 raise ``RendererNotFound`` saying what to install.
+
+In Jupyter a ``Drawing`` shows as SVG only (a PNG beside it would double the notebook's size
+for nothing), at its natural size but never wider than the page (``fit_to_page``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -120,6 +124,33 @@ def pipe(source: str, format: str = "svg", engine: str = "dot") -> bytes:
     return done.stdout
 
 
+_SVG_START = re.compile(r"<svg\b")
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+_STYLE = re.compile(r'\sstyle="([^"]*)"')
+FIT_TO_PAGE = "max-width: 100%; height: auto;"
+
+
+def fit_to_page(svg: str) -> str:
+    """An SVG picture ready to sit inside a page: its ``<svg>`` element only (the XML
+    declaration, DOCTYPE and comments before it would be stray text in HTML), with the style
+    ``FIT_TO_PAGE``. A small graph keeps its natural size; a wide one shrinks to the page's
+    width, its height following (the ``viewBox`` keeps the proportions)."""
+    start = _SVG_START.search(svg)
+    if start is None:
+        raise ValueError("fit_to_page: the text holds no <svg> element")
+    svg = svg[start.start():]
+    root = _SVG_ROOT.match(svg)
+    if root is None:
+        raise ValueError("fit_to_page: the <svg> start tag is not closed")
+    tag = root.group(0)
+    style = _STYLE.search(tag)
+    if style is None:
+        fitted = f'<svg style="{FIT_TO_PAGE}"{tag[len("<svg"):]}'
+    else:  # keep the picture's own style, ours first so that its own settings win
+        fitted = f'{tag[:style.start()]} style="{FIT_TO_PAGE} {style.group(1)}"{tag[style.end():]}'
+    return fitted + svg[root.end():]
+
+
 def _format_of(path: Path, format: str | None) -> str:
     if format is not None:
         return format
@@ -173,16 +204,21 @@ class Drawing(graphviz.Digraph):
         graphviz.view(written)
         return written
 
+    def __repr__(self) -> str:
+        # Also Jupyter's text/plain beside the picture: the default repr's memory address
+        # would change the committed output of every notebook on every run.
+        return f"<Drawing {self.name!r}: the DOT text is in .source>"
+
     def _repr_svg_(self) -> str:
-        return self.pipe("svg", encoding="utf-8")
+        """The picture as Jupyter shows it: SVG that fits the page (``fit_to_page``)."""
+        return fit_to_page(self.pipe("svg", encoding="utf-8"))
 
-    def _repr_png_(self) -> bytes:
-        return self.pipe("png")
-
+    # No _repr_png_: IPython calls every _repr_*_ method it finds, besides
+    # _repr_mimebundle_, and stores each result, so one would put a PNG beside the SVG.
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **_: Any) -> dict[str, Any]:
-        """Jupyter's display hook: SVG by default (``include`` may ask for image/png)."""
+        """Jupyter's display hook: SVG only, unless ``include`` asks for image/png."""
         wanted = set(include) if include is not None else {"image/svg+xml"}
         wanted -= set(exclude or ())
-        makers = {"image/svg+xml": self._repr_svg_, "image/png": self._repr_png_}
+        makers = {"image/svg+xml": self._repr_svg_, "image/png": lambda: self.pipe("png")}
         return {mime: make() for mime, make in makers.items() if mime in wanted}

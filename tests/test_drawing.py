@@ -4,6 +4,9 @@ renderer that render.py finds, and the computation-graphs notebook run cell by c
 from __future__ import annotations
 
 import ast
+import contextlib
+import html
+import io
 import json
 import os
 import random
@@ -236,8 +239,9 @@ def test_too_many_nodes_with_a_module_draws_one_box_per_layer() -> None:
     model, loss = tiny_model()
     dot = Dot(draw_graph(loss, module=model, max_nodes=3).source)
     names = {v.split("\\n")[0]: k for k, v in dot.labels.items()}
-    assert set(names) == {"0: Linear", "2: Linear", "output"}
-    assert sorted(dot.edges) == sorted([(names["0: Linear"], names["2: Linear"]),
+    assert set(names) == {"0: Linear", "1: ReLU", "2: Linear", "output"}
+    assert sorted(dot.edges) == sorted([(names["0: Linear"], names["1: ReLU"]),
+                                        (names["1: ReLU"], names["2: Linear"]),
                                         (names["2: Linear"], names["output"])])
 
 
@@ -416,32 +420,218 @@ def test_system_dot_on_path_comes_first(monkeypatch: pytest.MonkeyPatch, tmp_pat
 # ---- the notebook --------------------------------------------------------------------------
 
 
-def run_cells(cells: list[str]) -> list[Any]:
-    """Run code cells in one namespace as Jupyter does; each cell's value is its last
-    expression (None when it ends in a statement)."""
+def run_cells(cells: list[str]) -> list[tuple[Any, str]]:
+    """Run code cells in one namespace as Jupyter does; for each cell, its value (the last
+    expression, None when it ends in a statement) and what it printed."""
     namespace: dict[str, Any] = {"__name__": "__notebook__"}
     results = []
     for i, source in enumerate(cells):
         tree = ast.parse(source, filename=f"cell {i}")
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, f"cell {i}", "exec"), namespace)
-        value = None
-        if last is not None:
-            value = eval(compile(ast.Expression(last.value), f"cell {i}", "eval"), namespace)
-        results.append(value)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(tree, f"cell {i}", "exec"), namespace)
+            value = None
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), f"cell {i}", "eval"), namespace)
+        results.append((value, printed.getvalue()))
     return results
 
 
-def test_notebook_runs_and_its_drawings_display_as_svg() -> None:
+def svg_texts(svg: str) -> list[str]:
+    """The words a picture shows (its <text> elements), whichever program laid it out."""
+    return [html.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)]
+
+
+def test_notebook_is_committed_with_the_outputs_its_code_produces() -> None:
+    """The lesson's drawings are SVG only and fit the page; running its code here prints what
+    the committed notebook shows and draws pictures with the same words (so the outputs are
+    current), including the course's and micrograd's numbers."""
     notebook = json.loads(NOTEBOOK.read_text())
     assert notebook["nbformat"] == 4
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
-    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
-    sources = ["".join(c["source"]) for c in code]
-    results = run_cells(sources)
-    drawing_cells = [i for i, s in enumerate(sources) if "draw_graph(" in s and "import" not in s]
-    first = results[drawing_cells[0]]
-    assert "<svg" in first._repr_mimebundle_()["image/svg+xml"]
-    assert "24.7041" in first.source and "138.8338" in first.source
-    drawings = [r for r in results if isinstance(r, Drawing)]
-    assert len(drawings) >= 3 and any("cluster_" in d.source for d in drawings)
+    assert all(c["execution_count"] is not None for c in code)
+    committed_svgs = []
+    for cell in code:
+        for out in cell["outputs"]:
+            assert out["output_type"] in ("stream", "execute_result", "display_data"), out
+            if out["output_type"] != "stream":
+                assert set(out["data"]) == {"image/svg+xml", "text/plain"}  # no PNG beside it
+                svg = "".join(out["data"]["image/svg+xml"])
+                assert 'style="max-width: 100%; height: auto;"' in svg_root(svg)
+                committed_svgs.append(svg)
+
+    results = run_cells(["".join(c["source"]) for c in code])
+    for cell, (_, printed) in zip(code, results):
+        shown = "".join("".join(out["text"]) for out in cell["outputs"]
+                        if out["output_type"] == "stream")
+        assert printed == shown
+    drawings = [value for value, _ in results if isinstance(value, Drawing)]
+    assert len(drawings) == len(committed_svgs) >= 6
+    for drawing, svg in zip(drawings, committed_svgs):
+        assert svg_texts(drawing._repr_svg_()) == svg_texts(svg)
+
+    sources = [d.source for d in drawings]
+    assert any("24.7041" in s and "138.8338" in s and "645.5773" in s for s in sources)
+    assert any("#e03131" in s for s in sources)  # a backward step highlighted
+    assert any("cluster_" in s for s in sources)  # a model grouped by layer
+    assert any('"1: Tanh\\nno parameters"' in s for s in sources)  # ... and summarised
+
+
+# ---- Jupyter display: SVG only, fitted to the page (issue 13) -------------------------------
+
+
+def wide_chain(length: int = 40) -> Value:
+    """A graph far wider than a page when laid out left to right."""
+    y = Value(0.5, label="x")
+    for _ in range(length):
+        y = y.tanh()
+    return y
+
+
+def svg_root(svg: str) -> str:
+    root = re.match(r"<svg\b[^>]*>", svg)
+    assert root is not None, svg[:200]
+    return root.group(0)
+
+
+def points(root: str, attribute: str) -> float:
+    found = re.search(rf'\s{attribute}="([\d.]+)pt"', root)
+    assert found is not None, root
+    return float(found.group(1))
+
+
+def test_ipython_formats_a_drawing_as_svg_and_text_only() -> None:
+    """What IPython's display machinery stores for a Drawing (the same call makes a cell's
+    execute_result and display()'s display_data)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    formatter = InteractiveShell.instance().display_formatter
+    data, _ = formatter.format(draw_graph(Value(1.0, label="x") * 2))
+    assert set(data) == {"image/svg+xml", "text/plain"}
+    assert data["image/svg+xml"].startswith("<svg")
+    assert data["text/plain"] == "<Drawing 'computation_graph': the DOT text is in .source>"
+
+
+def test_a_notebook_stores_drawings_as_svg_only() -> None:
+    """Run by a real kernel, as the lessons are: the last expression of a cell and display()."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from autograd_core import Value, draw_graph\n"
+                                  "x = Value(1.0, label='x')\ndraw_graph(x * 2)"),
+        nbformat.v4.new_code_cell("display(draw_graph(x + 1, title='shown'))")]
+    NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    shown = [out for cell in notebook.cells for out in cell.outputs]
+    assert [out.output_type for out in shown] == ["execute_result", "display_data"]
+    for out in shown:
+        assert set(out.data) == {"image/svg+xml", "text/plain"}
+        assert "max-width: 100%" in svg_root(out.data["image/svg+xml"])
+
+
+def test_a_small_graph_keeps_its_natural_size_a_wide_one_shrinks_to_the_page() -> None:
+    for root in (Value(1.0, label="x") * 2, wide_chain()):
+        drawing = draw_graph(root)
+        as_file = drawing.pipe("svg", encoding="utf-8")
+        natural = svg_root(as_file[as_file.index("<svg"):])
+        shown = svg_root(drawing._repr_svg_())
+        # The same size in points as the file (no blow-up of a small graph) ...
+        assert points(shown, "width") == points(natural, "width")
+        assert points(shown, "height") == points(natural, "height")
+        assert 'viewBox="' in shown  # ... the proportions the browser scales by ...
+        # ... and the page's width as a limit, the height following.
+        assert 'style="max-width: 100%; height: auto;"' in shown
+    assert points(svg_root(draw_graph(Value(1.0) * 2)._repr_svg_()), "width") < 500
+    assert points(svg_root(draw_graph(wide_chain())._repr_svg_()), "width") > 2000
+
+
+def test_the_displayed_svg_is_one_element_and_files_stay_whole(tmp_path: Path) -> None:
+    drawing = draw_graph(Value(1.0, label="x") * 2)
+    shown = drawing._repr_svg_()
+    assert shown.startswith("<svg") and shown.rstrip().endswith("</svg>")
+    assert "<?xml" not in shown and "<!DOCTYPE" not in shown
+    assert shown.count("<svg") == 1
+    written = Path(drawing.render(tmp_path / "graph.svg")).read_text()
+    assert "max-width" not in written  # a file is the renderer's own picture
+
+
+def test_fit_to_page_keeps_a_style_of_the_picture_and_names_bad_input() -> None:
+    fitted = render_module.fit_to_page('<?xml version="1.0"?>\n<svg width="10pt" '
+                                       'style="color: red">\n<g/></svg>')
+    assert fitted == ('<svg width="10pt" style="max-width: 100%; height: auto; color: red">'
+                      '\n<g/></svg>')
+    with pytest.raises(ValueError, match="fit_to_page: the text holds no <svg> element"):
+        render_module.fit_to_page("<html></html>")
+    with pytest.raises(ValueError, match="not closed"):
+        render_module.fit_to_page("<svg width='1'")
+
+
+# ---- the summary shows every layer (issue 13) -----------------------------------------------
+
+
+def summary_boxes(dot: Dot) -> dict[str, str]:
+    """First line of each box's label -> its id."""
+    return {label.split("\\n")[0]: node_id for node_id, label in dot.labels.items()}
+
+
+def test_the_summary_keeps_a_tanh_between_two_linears() -> None:
+    gen = np.random.default_rng(3)
+    model = nn.Sequential(nn.Linear(2, 3, generator=gen), nn.Tanh(),
+                          nn.Linear(3, 1, generator=gen))
+    loss = model(Tensor(gen.normal(size=(5, 2)), requires_grad=True)).sum()
+    drawing = draw_graph(loss, module=model, max_nodes=3)
+    dot = Dot(drawing.source)
+    box = summary_boxes(dot)
+    assert set(box) == {"inputs and", "0: Linear", "1: Tanh", "2: Linear", "output"}
+    assert dot.edges == [(box["inputs and"], box["0: Linear"]),
+                         (box["0: Linear"], box["1: Tanh"]), (box["1: Tanh"], box["2: Linear"]),
+                         (box["2: Linear"], box["output"])]
+    assert "no parameters" in dot.labels[box["1: Tanh"]]
+    assert "dashed" in dot.attrs[box["1: Tanh"]] and "dashed" not in dot.attrs[box["0: Linear"]]
+    assert "placed by their order in the module" in drawing.source
+    edge_lines = [line for line in drawing.source.splitlines() if "->" in line]
+    assert ["style=dashed" in line for line in edge_lines] == [False, True, True, False]
+
+
+def test_the_summary_places_leading_trailing_and_consecutive_layers_without_parameters() -> None:
+    gen = np.random.default_rng(4)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(2, 3, generator=gen), nn.ReLU(),
+                          nn.Dropout(0.0), nn.Linear(3, 1, generator=gen), nn.Sigmoid())
+    loss = ((model(Tensor(gen.normal(size=(4, 2)))) - 1.0) ** 2).mean()  # x needs no grad
+    dot = Dot(draw_graph(loss, module=model, max_nodes=3).source)
+    box = summary_boxes(dot)
+    chain = ["0: Flatten", "1: Linear", "2: ReLU", "3: Dropout", "4: Linear", "5: Sigmoid",
+             "output"]
+    assert set(box) == set(chain)  # no input box: nothing outside the model needs a gradient
+    assert dot.edges == [(box[a], box[b]) for a, b in zip(chain, chain[1:])]
+
+
+def test_a_frozen_layer_appears_and_an_unlinked_gap_is_not_guessed() -> None:
+    gen = np.random.default_rng(5)
+    frozen = nn.Sequential(nn.Linear(2, 2, generator=gen), nn.Linear(2, 1, generator=gen))
+    for p in frozen[0].parameters():
+        p.requires_grad_(False)
+    loss = frozen(Tensor(gen.normal(size=(3, 2)))).sum()
+    dot = Dot(draw_graph(loss, module=frozen, max_nodes=2).source)
+    box = summary_boxes(dot)
+    assert "parameters not in the graph" in dot.labels[box["0: Linear"]]
+    assert dot.edges == [(box["0: Linear"], box["1: Linear"]), (box["1: Linear"], box["output"])]
+
+    class TwoHeads(nn.Module):  # the unused activation sits between the heads in order only
+        def __init__(self) -> None:
+            self.left = nn.Linear(2, 1, generator=gen)
+            self.act = nn.Tanh()
+            self.right = nn.Linear(2, 1, generator=gen)
+
+        def forward(self, x: Tensor) -> Tensor:
+            return self.left(x) + self.right(x)
+
+    heads = TwoHeads()
+    dot = Dot(draw_graph(heads(Tensor(np.ones((1, 2)))).sum(), module=heads,
+                         max_nodes=2).source)
+    box = summary_boxes(dot)
+    assert set(box) == {"left: Linear", "act: Tanh", "right: Linear", "output"}
+    assert sorted(dot.edges) == sorted([(box["left: Linear"], box["output"]),
+                                        (box["right: Linear"], box["output"])])
