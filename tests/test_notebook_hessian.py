@@ -1,26 +1,34 @@
-"""The Hessian notebook: stored without outputs, runs cell by cell, and what it prints is true."""
+"""The Hessian lesson (notebooks/07): it runs cell by cell, and what it computes is true."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pytest
 from test_drawing import run_cells
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02_hessian_and_newton.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_hessian_and_newton.ipynb"
 
 
 @pytest.fixture(scope="module")
-def namespace() -> dict[str, Any]:
+def namespace() -> Iterator[dict[str, Any]]:
     notebook = json.loads(NOTEBOOK.read_text())
     assert notebook["nbformat"] == 4
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
-    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
-    # One more cell evaluating globals() hands back the namespace the notebook's cells ran in.
-    return run_cells(["".join(c["source"]) for c in code] + ["globals()"])[-1]
+    assert code
+    matplotlib.use("Agg")  # the lesson's plots are drawn off screen here
+    import matplotlib.pyplot as plt
+
+    # One more cell evaluating globals() hands back the namespace the notebook's cells ran in
+    # (run_cells gives each cell's value and what it printed).
+    namespace, _ = run_cells(["".join(c["source"]) for c in code] + ["globals()"])[-1]
+    yield namespace
+    plt.close("all")
 
 
 def test_gradient_and_hessian_match_hand_formulas_and_finite_differences(
@@ -76,3 +84,16 @@ def test_forward_and_reverse_mode_agree(namespace: dict[str, Any]) -> None:
                                                      rel=1e-12)
     np.testing.assert_allclose(namespace["pullback"](1.0), namespace["g_rosen"], rtol=1e-12)
     assert namespace["second_derivative"] == pytest.approx(namespace["H_rosen"][0, 0], rel=1e-12)
+
+
+def test_the_pictures_draw_what_the_tables_print(namespace: dict[str, Any]) -> None:
+    first_slope, second_slope = namespace["slopes"]  # of the log-log Taylor error curves
+    assert first_slope == pytest.approx(2.0, abs=0.05)
+    assert second_slope == pytest.approx(3.0, abs=0.1)
+    w_star = namespace["w_star"]
+    np.testing.assert_allclose(namespace["newton_step"][1], w_star, rtol=0, atol=1e-12)
+    distance = {lr: np.linalg.norm(np.array(path[-1]) - w_star)
+                for lr, path in namespace["gd_paths"].items()}
+    assert distance[0.19] < 0.05 < 1.0 < distance[0.21]
+    assert namespace["newton_path"][-1] == pytest.approx(namespace["newton_rosenbrock"], abs=1e-12)
+    assert namespace["gd_path"][-1] == pytest.approx(namespace["gd_rosenbrock"], abs=1e-12)
