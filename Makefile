@@ -17,16 +17,19 @@ PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip ins
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help demo test lint bench notebook notebooks clean
+.PHONY: help demo test lint bench notebook notebooks playground clean
 
 help:
 	@echo "autograd-core make targets:"
 	@echo "  make demo    train micrograd's two-moons demo, write demo.png (installs the plots extra)"
 	@echo "  make test    ruff check, then pytest (installs the dev extra, PyTorch included)"
 	@echo "  make lint    ruff check only"
-	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra)"
+	@echo "  make bench   run every benchmarks/bench_*.py (installs the bench extra, PyTorch included;"
+	@echo "               BENCH_ARGS=--quick for fewer repeats, BENCH_ARGS=--check to fail on a missed target)"
 	@echo "  make notebook    start JupyterLab on notebooks/ (installs the notebook extra)"
 	@echo "  make notebooks   re-execute every notebook in place, refreshing its outputs"
+	@echo "  make playground  open the playground in the browser (installs the playground extra;"
+	@echo "                   PLAYGROUND_ARGS='--port 9000 --no-browser' to change its options)"
 	@echo "  make clean   remove .venv and caches"
 	@echo "  make help    this list"
 	@echo "Each target creates .venv ($(PYTHON) -m venv) and installs what it needs."
@@ -43,14 +46,19 @@ test: $(VENV)/.stamp-dev
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
 
+# Arguments for every benchmark script: `make bench BENCH_ARGS=--quick` (fewer repeats),
+# `make bench BENCH_ARGS=--check` (fail when a target is missed). Every script runs even when
+# an earlier one fails; make fails at the end, naming them.
+BENCH_ARGS ?=
 bench: $(VENV)/.stamp-bench
-	@set -e; found=0; \
+	@found=0; failed=""; \
 	for f in benchmarks/bench_*.py; do \
 	    [ -e "$$f" ] || continue; \
-	    found=1; echo ">> $$f"; \
-	    $(BIN)/python "$$f"; \
+	    found=1; echo ">> $$f $(BENCH_ARGS)"; \
+	    $(BIN)/python "$$f" $(BENCH_ARGS) || failed="$$failed $$f"; \
 	done; \
-	[ "$$found" = 1 ] || echo "no benchmarks/bench_*.py scripts found"
+	[ "$$found" = 1 ] || echo "no benchmarks/bench_*.py scripts found"; \
+	if [ -n "$$failed" ]; then echo "failed (or missed a target with --check):$$failed"; exit 1; fi
 
 notebook: $(VENV)/.stamp-notebook
 	$(BIN)/jupyter lab --notebook-dir=notebooks
@@ -61,13 +69,18 @@ notebooks: $(VENV)/.stamp-notebook
 	cd notebooks && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
 	    ../$(BIN)/jupyter execute --inplace [0-9][0-9]_*.ipynb solutions/[0-9][0-9]_*.ipynb
 
+# Options of `autograd-core playground`, e.g. PLAYGROUND_ARGS='--port 9000 --no-browser'.
+PLAYGROUND_ARGS ?=
+playground: $(VENV)/.stamp-playground
+	$(BIN)/autograd-core playground $(PLAYGROUND_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 # --- installs ----------------------------------------------------------------
 # The dev and bench extras include the base install, so they refresh its stamp too (and the
-# dev extra includes matplotlib, the plots extra's one package).
+# dev extra includes matplotlib, the plots extra's one package, and the playground extra).
 
 $(VENV)/.stamp-base: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e .
@@ -75,7 +88,7 @@ $(VENV)/.stamp-base: pyproject.toml $(VENV)/.stamp-venv
 
 $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e '.[dev]'
-	@touch $@ $(VENV)/.stamp-base $(VENV)/.stamp-plots
+	@touch $@ $(VENV)/.stamp-base $(VENV)/.stamp-plots $(VENV)/.stamp-playground
 
 $(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e '.[bench]'
@@ -83,6 +96,10 @@ $(VENV)/.stamp-bench: pyproject.toml $(VENV)/.stamp-venv
 
 $(VENV)/.stamp-notebook: pyproject.toml $(VENV)/.stamp-venv
 	$(PIP) -e '.[notebook]'
+	@touch $@ $(VENV)/.stamp-base
+
+$(VENV)/.stamp-playground: pyproject.toml $(VENV)/.stamp-venv
+	$(PIP) -e '.[playground]'
 	@touch $@ $(VENV)/.stamp-base
 
 $(VENV)/.stamp-plots: pyproject.toml $(VENV)/.stamp-venv

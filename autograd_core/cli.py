@@ -4,6 +4,7 @@
     autograd-core check "x**3 / y" --at x=2 y=0.5
     autograd-core train --dataset moons --hidden 16 16 --epochs 50
     autograd-core datasets
+    autograd-core playground --port 8765
 
 Expressions are read by ``autograd_core.expression.parse_expression``: numbers, variables,
 ``+ - * / **``, parentheses and a fixed list of functions; nothing is passed to ``eval``.
@@ -426,6 +427,29 @@ def run_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- playground ---------------------------------------------------------------------------------
+
+
+def run_playground(args: argparse.Namespace) -> int:
+    """Serve the playground page on 127.0.0.1 until Ctrl-C or until its page is closed."""
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535 (0: any free port), got {args.port}")
+    try:
+        from .playground.server import listen, serve
+    except ModuleNotFoundError as error:
+        if error.name and error.name.split(".")[0] in ("starlette", "uvicorn"):
+            raise CommandError(f"the playground needs {error.name}: pip install "
+                               "'autograd-core[playground]'") from None
+        raise
+    try:
+        sock = listen(args.port)
+    except OSError as error:
+        raise CommandError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error} "
+                           "(choose another --port, or --port 0 for any free one)") from None
+    serve(sock, open_browser=args.browser)
+    return 0
+
+
 # ---- the parser ---------------------------------------------------------------------------------
 
 _EXPR_HELP = ("the formula, quoted, e.g. \"tanh(w*x + b)\": numbers, variables, + - * / **, "
@@ -444,8 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (each subparser's ``run`` does the work)."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="autograd-core: draw and check derivatives of formulas, train "
-        "small networks, list data sets.", epilog=f"'{PROG} COMMAND --help' describes one "
-        "command. Exit status: 0 done, 1 failed, 2 bad arguments.")
+        "small networks, list data sets, open the playground.",
+        epilog=f"'{PROG} COMMAND --help' describes one command. Exit status: 0 done, 1 failed, "
+        "2 bad arguments.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -512,6 +537,19 @@ def build_parser() -> argparse.ArgumentParser:
         "ones, whether they are cached (complete, with the published SHA-256).")
     datasets.add_argument("--cache-dir", help="the cache folder to look in")
     datasets.set_defaults(run=run_datasets, parser=datasets)
+
+    playground = commands.add_parser(
+        "playground", help="train a small network in the browser and look inside it",
+        description="Start the playground, a web page on this machine (127.0.0.1 only): pick "
+        "a 2-D data set, features, hidden layers, activation and learning rate, press play "
+        "and watch the decision boundary and every neuron learn; click a neuron or a weight "
+        "to see its computation graph and chain rule. Stops on Ctrl-C or when the page is "
+        "closed. Needs the playground extra: pip install 'autograd-core[playground]'.")
+    playground.add_argument("--port", type=int, default=8765,
+                            help="the port to serve on; 0 for any free one (default: 8765)")
+    playground.add_argument("--no-browser", dest="browser", action="store_false",
+                            help="do not open the page in a web browser")
+    playground.set_defaults(run=run_playground, parser=playground)
     return parser
 
 

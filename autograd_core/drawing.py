@@ -51,6 +51,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from . import devices
 from .engine import Node, topological_order
 from .render import Drawing
 from .tensor import Tensor
@@ -110,7 +111,8 @@ def _summary_lines(array: np.ndarray) -> list[str]:
 
 def summarize_array(array: np.ndarray) -> str:
     """The numbers themselves for up to 4 of them, otherwise their mean, min and max."""
-    return "  ".join(_summary_lines(np.asarray(array)))
+    host = devices.to_host(array) if devices.is_array(array) else np.asarray(array)
+    return "  ".join(_summary_lines(host))
 
 
 def _grad_lines(grad: Any) -> list[str]:
@@ -120,8 +122,8 @@ def _grad_lines(grad: Any) -> list[str]:
         return ["None"]  # a Tensor before any backward, as in PyTorch
     if isinstance(grad, Node):  # after backward(create_graph=True): show the gradient's numbers
         grad = grad.data
-    if isinstance(grad, np.ndarray):
-        return _summary_lines(grad)
+    if devices.is_array(grad):
+        return _summary_lines(devices.to_host(grad))  # a GPU's numbers are copied to the host
     try:
         return [format_number(grad)]
     except (TypeError, ValueError):
@@ -346,8 +348,8 @@ def _box_label(node: Node, modules: _ModuleMap | None, grad: Any, show_grad: boo
     title = _title_lines(node, modules)
     fields = [title] if title else []
     data = node.data
-    fields.append(_prefixed("data", _summary_lines(data) if isinstance(data, np.ndarray)
-                            else [format_number(data)]))
+    fields.append(_prefixed("data", _summary_lines(devices.to_host(data))
+                            if devices.is_array(data) else [format_number(data)]))
     if show_grad:
         fields.append(_prefixed("grad", _grad_lines(grad)))
     return _record_label(fields, rankdir)

@@ -7,11 +7,17 @@ generalised chain rule
 
     dL/dparent = sum over children of  (dL/dchild) * (dchild/dparent).
 
-Gradients travel in a dictionary during the pass. Afterwards a leaf's ``grad``
-has been *accumulated into* (as in PyTorch, so call ``zero_grad`` between
+During the pass every node collects the gradients it receives in ``_pending``; an interior
+node's gradient is complete when its turn comes. Afterwards a leaf's ``grad`` has been
+*accumulated into* with the pass's total (as in PyTorch, so call ``zero_grad`` between
 steps), while an interior node's ``grad`` is *overwritten* with its gradient
 from this pass, which keeps it visible for inspection and drawing without
-letting stale values from an earlier pass leak into the next one.
+letting stale values from an earlier pass leak into the next one. Because the sums live on
+the nodes, two threads must not backpropagate at once through shared nodes (parameters
+included); separate graphs in separate threads are fine.
+
+``Value`` writes the loop out for floats (``Value._propagate``): the local derivatives were
+computed in the forward pass, so a scalar backward pass is one multiplication per edge.
 
 ``Value`` (scalars) and ``Tensor`` (arrays) are both ``Node`` subclasses; each
 supplies ``_parent_grads``, the vector-Jacobian product of its own operation.
@@ -110,30 +116,81 @@ class Node:
     """A vertex of the computation graph: its value, its gradient and its parents.
 
     Nodes hash and compare by identity (the graph walk keys sets and dicts on them), so
-    subclasses must not define ``__eq__``.
+    subclasses must not define ``__eq__``. Every constructor sets all five fields.
     """
 
-    __slots__ = ("data", "grad", "_parents", "_op")
+    # _pending: during a backward pass, the sum of the gradients the node has received so far,
+    # or the pass's ``empty`` marker while it has received none (see _graph)
+    __slots__ = ("data", "grad", "_parents", "_op", "_pending")
 
     data: Any
     grad: Any
     _parents: tuple[Node, ...]
     _op: str
+    _pending: Any
 
     def _parent_grads(self, upstream: Any) -> Sequence[Any]:
         """Vector-Jacobian product: given dL/dself, return dL/dparent for each parent."""
         raise NotImplementedError
 
-    def _accumulate(self, gradient: Any, shared: bool) -> None:
+    def _accumulate(self, gradient: Any) -> None:
         """Add ``gradient`` into a leaf's ``grad`` (leaves accumulate across passes).
-
-        ``shared`` says whether other code may hold the same gradient object.
-        """
+        ``gradient`` belongs to nobody else: the leaf may keep it."""
         self.grad = gradient if self.grad is None else self.grad + gradient
+
+    @staticmethod
+    def _propagate(order: list[Node], empty: object, keep_grads: bool) -> None:
+        """The chain rule over ``order`` (root first). A node's gradient is complete when its
+        turn comes (``keep_grads``: it becomes its ``grad``); each parent then receives
+        upstream times its local derivative, added into the parent's ``_pending``.
+        Subclasses may write the same loop out for their raw numbers."""
+        for node in order:
+            upstream = node._pending
+            if keep_grads:
+                node.grad = upstream
+            for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
+                pending = parent._pending
+                parent._pending = contribution if pending is empty else pending + contribution
+
+
+def _graph(root: Node, empty: object) -> tuple[list[Node], list[Node]]:
+    """(interior, leaves) of what ``root`` depends on: the nodes with parents (root included
+    when it has parents), each before all of its parents, the order a backward pass visits
+    them (an iterative DFS); and the leaves, each once.
+
+    A node seen in this walk has ``_pending`` set to ``empty``, a marker made fresh for each
+    pass, so no mark from an earlier pass counts and no set of visited nodes is needed. A
+    node's first visit pushes it back, then ``None`` (the sign that everything above it is
+    done), then its unseen parents; popping that ``None`` places the node under it. The stack
+    holds only the nodes themselves and ``None``: a million-node chain allocates no container
+    per node for the garbage collector to scan.
+    """
+    order: list[Node] = []
+    leaves: list[Node] = []
+    stack: list[Node | None] = [root] if root._parents else []
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if node is None:  # every parent of the node below is placed
+            order.append(pop())  # type: ignore[arg-type]
+        elif node._pending is not empty:  # else pushed twice, and seen already
+            node._pending = empty
+            push(node)
+            push(None)
+            for parent in node._parents:
+                if parent._pending is not empty:
+                    if parent._parents:
+                        push(parent)
+                    else:
+                        parent._pending = empty
+                        leaves.append(parent)
+    order.reverse()
+    return order, leaves
 
 
 def topological_order(root: Node) -> list[Node]:
-    """Every node ``root`` depends on, each after all of its parents (iterative DFS).
+    """Every node ``root`` depends on, each after all of its parents (iterative DFS), each
+    leaf where the walk first meets it: the order drawings and explanations list nodes in.
 
     Iterative, so deep graphs cannot hit Python's recursion limit. The stack holds the nodes
     themselves (a node's first visit pushes its parents, its second places it), so a
@@ -183,49 +240,47 @@ class _BackwardPass:
 
 
 def backward(root: Node, gradient: Any, create_graph: bool = False) -> None:
-    """Propagate ``gradient`` (dL/droot) from ``root`` to every node it depends on.
+    """Propagate ``gradient`` (dL/droot) from ``root`` to every node it depends on: interior
+    nodes keep this pass's gradient in ``grad`` (overwriting an earlier pass's), leaves add it
+    to theirs (leaves accumulate across passes, as in PyTorch).
 
     On the fast path (``create_graph=False``) ``gradient`` is a raw number or array and every
     gradient is one too. With ``create_graph=True`` it is a node, and so is every gradient.
     """
-    _propagate(root, gradient, create_graph, wanted=None)
+    with _BackwardPass(create_graph):  # (the sums below are recorded too, with create_graph)
+        interior, leaves = _pass(root, gradient, True, create_graph)
+        for leaf in leaves:  # this pass's total, added once (as PyTorch does)
+            leaf._accumulate(leaf._pending)
+            leaf._pending = None
 
 
 def gradients(root: Node, inputs: Sequence[Node], gradient: Any,
               create_graph: bool = False) -> list[Any]:
     """d(root)/d(input) contracted with ``gradient``, for each input (``None`` where root does
     not depend on it), leaving every node's ``.grad`` untouched (PyTorch's autograd.grad)."""
-    wanted: dict[Node, Any] = {node: None for node in inputs}
-    _propagate(root, gradient, create_graph, wanted)
-    return [wanted[node] for node in inputs]
-
-
-def _propagate(root: Node, gradient: Any, create_graph: bool,
-               wanted: dict[Node, Any] | None) -> None:
-    """The pass itself: from the root down, each node's gradient is complete when its turn
-    comes (every node using it came earlier), and it is passed on to the node's parents.
-
-    Each node's gradient is stored on it (``backward``: leaves accumulate, interior nodes are
-    overwritten) or, when ``wanted`` is given, only in ``wanted`` for the nodes it names.
-    """
     with _BackwardPass(create_graph):
-        grads = {root: gradient}
-        # Arrays someone else can still reach: the seed, every interior node's gradient (kept on
-        # node.grad, and passed through unchanged by ops such as +), and what leaves received.
-        # A leaf may take any other gradient as its own instead of copying it.
-        reachable = {id(gradient)}
-        for node in reversed(topological_order(root)):
-            upstream = grads.pop(node)
-            if wanted is None:  # backward: the gradient goes onto the node
-                if node._parents:
-                    node.grad = upstream
-                else:
-                    node._accumulate(upstream, id(upstream) in reachable)
-                reachable.add(id(upstream))
-            elif node in wanted:
-                wanted[node] = upstream
-            if not node._parents:
-                continue
-            for parent, contribution in zip(node._parents, node._parent_grads(upstream)):
-                earlier = grads.get(parent)
-                grads[parent] = contribution if earlier is None else earlier + contribution
+        interior, leaves = _pass(root, gradient, False, create_graph)
+    wanted = set(inputs)
+    found: dict[Node, Any] = {}
+    for node in (*interior, *leaves):  # the inputs' sums are kept, the others dropped
+        if node in wanted:
+            found[node] = node._pending
+        node._pending = None
+    return [found.get(node) for node in inputs]
+
+
+def _pass(root: Node, gradient: Any, keep_grads: bool,
+          create_graph: bool) -> tuple[list[Node], list[Node]]:
+    """Sort, seed the root, propagate. Returns (interior, leaves) as ``_graph`` does, each
+    node's gradient left in its ``_pending`` (for the caller to take and clear); ``root``
+    counts as the only leaf when it has no parents."""
+    empty = object()  # this pass's marker: see _graph
+    interior, leaves = _graph(root, empty)
+    root._pending = gradient
+    if not interior:
+        return interior, [root]
+    # a graph of Values or of Tensors (they never mix), with raw numbers or, to build the
+    # gradient's graph, nodes: the node type's own loop for raw numbers, else the generic one
+    propagate = Node._propagate if create_graph else type(root)._propagate
+    propagate(interior, empty, keep_grads)
+    return interior, leaves

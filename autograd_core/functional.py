@@ -35,7 +35,7 @@ import numpy as np
 
 from . import engine, forward
 from .engine import Node
-from .tensor import Tensor, stack
+from .tensor import Tensor, concatenate
 from .value import Value
 
 ArgNums = int | Sequence[int]
@@ -149,10 +149,14 @@ class _Call:
                 call_args[i] = node
             self.output = f(*call_args)
 
-    def pullback(self, output: Any, cotangent: Any, keep_graph: bool = False) -> list[Any]:
+    def pullback(self, output: Any, cotangent: Any, keep_graph: bool = False,
+                 batch: tuple[int, ...] = ()) -> list[Any]:
         """d<output, cotangent>/d(input) for every input; zeros for inputs the output does not
         depend on. The results are nodes (with their graph) when nested, when ``keep_graph``,
-        or when the cotangent is a node (the results depend on it)."""
+        or when the cotangent is a node (the results depend on it).
+
+        A Tensor cotangent may have ``batch`` axes in front of the output's shape: several
+        cotangents pulled back in one pass, each result then has the same axes in front."""
         create_graph = self.nested or keep_graph or _is_node(cotangent)
         if isinstance(output, Node) and output._parents or output in self.inputs:
             seed = cotangent
@@ -161,14 +165,14 @@ class _Call:
             grads = engine.gradients(output, self.inputs, seed, create_graph=create_graph)
         else:  # a constant: nothing was recorded, so every derivative is zero
             grads = [None] * len(self.inputs)
-        return [self._finish(g, x, create_graph) for g, x in zip(grads, self.inputs)]
+        return [self._finish(g, x, create_graph, batch) for g, x in zip(grads, self.inputs)]
 
-    def _finish(self, gradient: Any, x: Node, as_node: bool) -> Any:
+    def _finish(self, gradient: Any, x: Node, as_node: bool, batch: tuple[int, ...]) -> Any:
         """A gradient as the caller wants it: a node, or else a float or an array."""
         if gradient is None:  # not recorded: the output does not depend on x
             if self.kind == SCALAR:
                 return Value(0.0) if as_node else 0.0
-            zeros = np.zeros_like(x.data)
+            zeros = np.zeros(batch + x.shape, dtype=x.data.dtype)
             return Tensor(zeros) if as_node else zeros
         if as_node:
             return gradient
@@ -238,12 +242,14 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
 
 
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """A function returning J[i][j] = d f_i / d x_j, built row by row (one reverse pass per
-    output element).
+    """A function returning J[i][j] = d f_i / d x_j.
 
     Floats: a scalar f gives what ``grad`` gives; a sequence of m outputs gives a tuple of m
-    rows. Arrays: a Tensor output of shape S and an input of shape X give an array of shape
-    S + X; with a tuple of outputs or a tuple ``argnums``, tuples of those (outputs outside).
+    rows, one reverse pass each. Arrays: a Tensor output of shape S and an input of shape X give
+    an array of shape S + X; with a tuple of outputs or a tuple ``argnums``, tuples of those
+    (outputs outside). All rows of an output come from one reverse pass, whose cotangent stacks
+    the unit vectors of its elements (each pulled back by itself); only for a very large graph
+    are the rows split into blocks, one pass each, to bound the memory a pass holds.
     """
     return _jacobian(f, argnums, "jacobian")
 
@@ -269,29 +275,55 @@ def _jacobian_rows(call: _Call, out: Any) -> Any:
         raise TypeError(f"jacobian: with array inputs f must return Tensors, got "
                         f"{type(out).__name__}")
     per_input: list[list[Any]] = [[] for _ in call.inputs]
-    for k in range(out.size):  # row k: the pullback of the k-th unit vector
-        unit = np.zeros(out.size, dtype=out.dtype)
-        unit[k] = 1.0
-        for rows, row in zip(per_input, call.pullback(out, unit.reshape(out.shape))):
-            rows.append(row)
-    blocks = [_stack_rows(rows, out.shape, x.shape, call.nested)
-              for rows, x in zip(per_input, call.inputs)]
-    return call.pick(blocks)
+    step = _rows_per_pass(out)
+    for start in range(0, out.size, step):  # rows start, start + 1, ...: one pass
+        rows = min(step, out.size - start)
+        units = np.zeros((rows, out.size), dtype=out.dtype)  # row k: the k-th unit vector
+        units[np.arange(rows), np.arange(start, start + rows)] = 1.0
+        pulled = call.pullback(out, units.reshape((rows, *out.shape)), batch=(rows,))
+        for blocks, block in zip(per_input, pulled):
+            blocks.append(block)
+    return call.pick([_join_rows(blocks, out.shape, x, call.nested)
+                      for blocks, x in zip(per_input, call.inputs)])
 
 
-def _stack_rows(rows: list[Any], out_shape: tuple[int, ...], in_shape: tuple[int, ...],
-                nested: bool) -> Any:
-    shape = out_shape + in_shape
-    if not rows:  # an empty output
-        return Tensor(np.zeros(shape)) if nested else np.zeros(shape)
-    if nested:
-        return stack(rows).reshape(shape)
-    return np.stack(rows).reshape(shape)
+# The numbers a batched pass may hold at once, about (rows) x (numbers in the graph): beyond
+# that the rows are split into blocks, one pass each (2**24 numbers: 128 MB in float64).
+_NUMBERS_PER_PASS = 2**24
+
+
+def _rows_per_pass(out: Tensor) -> int:
+    """How many rows of the Jacobian of ``out`` one batched pass computes: all of them unless
+    that would hold more than ``_NUMBERS_PER_PASS`` numbers at once."""
+    numbers, seen, todo = 0, {out}, [out]
+    while todo:
+        node = todo.pop()
+        numbers += node.data.size
+        for parent in node._parents:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return max(1, min(out.size, _NUMBERS_PER_PASS // max(numbers, 1)))
+
+
+def _join_rows(blocks: list[Any], out_shape: tuple[int, ...], x: Node, nested: bool) -> Any:
+    """The blocks of rows of one input's Jacobian as one array (a Tensor when nested) of
+    shape out_shape + x.shape."""
+    shape = out_shape + x.shape
+    if not blocks:  # an empty output
+        zeros = np.zeros(shape, dtype=x.data.dtype)
+        return Tensor(zeros) if nested else zeros
+    if len(blocks) == 1:
+        return blocks[0].reshape(shape)
+    joined = concatenate(blocks) if nested else np.concatenate(blocks)
+    return joined.reshape(shape)
 
 
 def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """A function returning H[i][j] = d^2 f / dx_i dx_j (f scalar-valued): the Jacobian of the
-    gradient, computed by differentiating the gradient's own graph.
+    gradient, computed by differentiating the gradient's own graph. For arrays that is two
+    reverse passes, whatever the size: one recording the gradient, one pulling back all unit
+    vectors at once (a few for a very large graph; see ``jacobian``).
 
     A float input gives a float; several float arguments (tuple ``argnums``) a tuple of rows;
     an array of shape X gives an array of shape X + X.

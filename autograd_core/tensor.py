@@ -12,6 +12,13 @@ numpy arrays and Tensors both have (``+ * @ .T .sum .reshape``...) and a few hel
 graph's nodes, so the gradient is itself built from recorded ops and can be differentiated
 again, to any order.
 
+Batched cotangents: every VJP also takes a g of shape B + out.shape, whose leading
+``g.ndim - out.ndim`` axes are batch axes, and returns B + input.shape, each batch slice what
+that slice of g alone would give. A pass seeded with m stacked cotangents thus computes m
+gradients at once (``jacobian`` and ``hessian`` get all their rows from one pass). For that a
+VJP counts the axes it names from the end, or skips the batch axes (``_unbroadcast``,
+``_expand``, ``_scatter``...).
+
 Forward mode: a tensor may carry a ``tangent`` dx (see ``Tensor._dual``). Beside each VJP sits
 a JVP, ``jvp(dx, *inputs, out)`` on raw arrays, giving input i's share J_i dx of the output's
 tangent; an op sums the shares of the inputs that have tangents. For elementwise ops (diagonal
@@ -32,29 +39,37 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import engine
+from . import devices, engine
+from .devices import Device
 from .engine import Node, _anomaly_mode, _grad_mode
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
-# vjp(g, *inputs, out) -> dL/d(one input); arrays on the fast path, Tensors with create_graph
+# vjp(g, *inputs, out) -> dL/d(one input); arrays on the fast path, Tensors with create_graph;
+# g may have batch axes in front of out's shape, which the result keeps in front of the input's
 VJP = Callable[..., Any]
 # jvp(dx, *inputs, out) -> one input's share of d(out): raw arrays, forward mode
 JVP = Callable[..., Any]
 Axis = int | tuple[int, ...] | None
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_xp = devices.namespace_of  # the array module of an array: numpy, CuPy, fake_cuda's
 
 
-def _to_array(data: Any, dtype: Any, op: str, copy: bool = False) -> np.ndarray:
+def _to_array(data: Any, dtype: Any, op: str, copy: bool = False,
+              device: Device | str | None = None) -> np.ndarray:
     """``data`` as a float32/float64 array (integers and booleans are promoted); with ``copy``
-    always a new array, never one the caller holds."""
+    always a new array, never one the caller holds. A device array stays on its device; other
+    data (numbers, lists, numpy arrays) is made on the host, then moved to ``device``."""
     if isinstance(data, Tensor):
         raise TypeError(f"{op}: data is already a Tensor; use it directly, or .detach()")
-    try:
-        array = np.asarray(data)
-    except (ValueError, TypeError) as error:  # ragged nested lists, for instance
-        raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__}: "
-                        f"{error}") from None
+    if devices.is_array(data) and type(data) is not np.ndarray:
+        array = data  # a CuPy (or fake_cuda) array
+    else:
+        try:
+            array = np.asarray(data)
+        except (ValueError, TypeError) as error:  # ragged nested lists, for instance
+            raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__}: "
+                            f"{error}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{op}: expected real numbers, got {type(data).__name__} "
                         f"of dtype {array.dtype}")
@@ -62,6 +77,10 @@ def _to_array(data: Any, dtype: Any, op: str, copy: bool = False) -> np.ndarray:
         dtype = np.float32 if array.dtype == np.float32 else np.float64
     if np.dtype(dtype) not in _FLOAT_DTYPES:
         raise TypeError(f"{op}: dtype must be float64 or float32, got {np.dtype(dtype)}")
+    if device is not None:
+        moved = devices.to_device(array, device)
+        if moved is not array:  # a copy already
+            return moved.astype(dtype, copy=False)
     return array.astype(dtype, copy=copy)
 
 
@@ -75,19 +94,19 @@ def _data(x: Any) -> Any:
 
 
 def _exp(x: Any) -> Any:
-    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+    return x.exp() if isinstance(x, Tensor) else _xp(x).exp(x)
 
 
 def _log(x: Any) -> Any:
-    return x.log() if isinstance(x, Tensor) else np.log(x)
+    return x.log() if isinstance(x, Tensor) else _xp(x).log(x)
 
 
 def _sin(x: Any) -> Any:
-    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+    return x.sin() if isinstance(x, Tensor) else _xp(x).sin(x)
 
 
 def _cos(x: Any) -> Any:
-    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+    return x.cos() if isinstance(x, Tensor) else _xp(x).cos(x)
 
 
 def _sigmoid(x: Any) -> Any:
@@ -97,7 +116,7 @@ def _sigmoid(x: Any) -> Any:
 def _softmax(x: Any, axis: int) -> Any:
     if isinstance(x, Tensor):
         return x.softmax(axis=axis)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e = _xp(x).exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -105,7 +124,7 @@ def _where(mask: np.ndarray, x: Any, y: Any) -> Any:
     """x where the (constant) mask holds, else y."""
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         return where(mask, x, y)
-    return np.where(mask, x, y)
+    return _xp(mask).where(mask, x, y)
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
@@ -113,34 +132,95 @@ def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     must never be read-only views), which is also cheaper than np.broadcast_to plus a copy."""
     if isinstance(x, Tensor):
         return x.broadcast_to(shape)
-    out = np.empty(shape, dtype=x.dtype)
+    out = _xp(x).empty(shape, dtype=x.dtype)
     out[...] = x
     return out
 
 
-def _unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``grad`` down to ``shape``: the adjoint of numpy broadcasting."""
-    if grad.shape == shape:
+def _unbroadcast(grad: Any, shape: tuple[int, ...], batch: int) -> Any:
+    """Sum ``grad`` down to ``shape`` after its ``batch`` leading axes, which stay: the adjoint
+    of numpy broadcasting ``shape`` up to ``grad.shape[batch:]``."""
+    if grad.shape == shape:  # no batch axes and nothing broadcast: the common case, quickly
         return grad
-    leading = grad.ndim - len(shape)
+    leading = grad.ndim - batch - len(shape)  # the axes broadcasting put in front of shape
     if leading:
-        grad = grad.sum(axis=tuple(range(leading)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        grad = grad.sum(axis=tuple(range(batch, batch + leading)))
+    stretched = tuple(batch + i for i, n in enumerate(shape)
+                      if n == 1 and grad.shape[batch + i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
 
 
-def _expand(grad: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
-    """Undo a reduction: give the reduced axes back (size 1) and repeat along them."""
-    return _broadcast_to(grad.reshape(kept_shape), shape)
+def _batch_shape(g: Any, out: Any) -> tuple[int, ...]:
+    """The batch axes of a cotangent ``g`` for an op's output ``out``: its leading
+    ``g.ndim - out.ndim`` axes (none in a plain backward pass)."""
+    return g.shape[:g.ndim - out.ndim]
 
 
-def _scatter(values: Any, index: Any, basic: bool, like: Any) -> Any:
-    """Zeros shaped like ``like`` with ``values`` added at ``index``: the adjoint of indexing."""
+def _expand(grad: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...], out: Any) -> Any:
+    """Undo a reduction: give the reduced axes back (size 1) and repeat along them; batch axes
+    of ``grad`` (beyond those of the reduction's ``out``) stay in front."""
+    batch = _batch_shape(grad, out)
+    return _broadcast_to(grad.reshape(batch + kept_shape), batch + shape)
+
+
+def _batched_index(index: Any, basic: bool, shape: tuple[int, ...],
+                   batch: tuple[int, ...], xp: Any = np) -> tuple[Any, bool, tuple[int, ...]]:
+    """(index, basic, shape) that pick from an array of ``batch + shape``, flattened to the
+    returned shape, what ``index`` picks from each of its batch slices (of ``shape``).
+
+    A basic index just skips the batch axes. An advanced one cannot always (numpy moves the
+    axes of separated index arrays to the front), so each slice is flattened and the index
+    becomes the flat positions it picks."""
+    if not batch:
+        return index, basic, shape
+    if basic:
+        return (slice(None),) * len(batch) + _as_tuple(index), True, batch + shape
+    size = math.prod(shape)
+    positions = xp.arange(size).reshape(shape)[index]  # on the array's device
+    return (Ellipsis, positions), False, (*batch, size)
+
+
+def _as_tuple(index: Any) -> tuple[Any, ...]:
+    return index if isinstance(index, tuple) else (index,)
+
+
+def _scatter(values: Any, index: Any, basic: bool, like: Any, batch: int) -> Any:
+    """Zeros shaped like ``like`` with ``values`` added at ``index``: the adjoint of indexing.
+    ``values``' first ``batch`` axes are batch axes: each slice is scattered by itself."""
+    batch_shape = values.shape[:batch]
+    xp = _xp(_data(values))
+    index, basic, shape = _batched_index(index, basic, like.shape, batch_shape, xp)
     if isinstance(values, Tensor):
-        return values._scatter_add(index, like.shape)
-    return _add_at(np.zeros_like(like), index, basic, values)
+        out = values._scatter_add(index, shape)
+    else:
+        out = _add_at(xp.zeros(shape, dtype=like.dtype), index, basic, values)
+    full = batch_shape + like.shape
+    return out if out.shape == full else out.reshape(full)
+
+
+def _take(g: Any, index: Any, basic: bool, shape: tuple[int, ...], batch: int) -> Any:
+    """``g[index]`` for each of the slices (of ``shape``) after ``g``'s ``batch`` leading axes:
+    the adjoint of scattering."""
+    index, _, flat_shape = _batched_index(index, basic, shape, g.shape[:batch], _xp(_data(g)))
+    if g.shape != flat_shape:
+        g = g.reshape(flat_shape)
+    return g[index]
+
+
+def _permute(g: Any, order: tuple[int, ...], out: Any) -> Any:
+    """``g`` with the axes after its batch axes (those beyond ``out``'s) permuted by ``order``."""
+    batch = g.ndim - out.ndim
+    if batch:
+        order = (*range(batch), *(batch + axis for axis in order))
+    return g.transpose(order)
+
+
+def _from_end(axes: tuple[int, ...], ndim: int) -> tuple[int, ...]:
+    """Axes of an ``ndim``-dimensional array counted from the end (-1 is the last), so that
+    they name the same axes of a gradient with batch axes in front."""
+    return tuple(axis - ndim for axis in axes)
 
 
 def _add_at(out: np.ndarray, index: Any, basic: bool, values: np.ndarray) -> np.ndarray:
@@ -148,16 +228,18 @@ def _add_at(out: np.ndarray, index: Any, basic: bool, values: np.ndarray) -> np.
     if basic:  # each element at most once: plain assignment is faster
         out[index] = values
     else:
-        np.add.at(out, index, values)  # unlike out[index] += values, repeated indices add up
+        # unlike out[index] += values, repeated indices add up (np.add.at, or the device's)
+        devices.backend_of(out).add_at(out, index, values)
     return out
 
 
 def _as_tangent(tangent: Any, out: np.ndarray) -> np.ndarray:
     """A tangent as an array of exactly the output's shape and dtype (a share may broadcast)."""
-    tangent = np.asarray(tangent)
+    xp = _xp(out)
+    tangent = xp.asarray(tangent)
     if tangent.shape == out.shape and tangent.dtype == out.dtype:
         return tangent
-    full = np.empty_like(out)
+    full = xp.empty_like(out)
     full[...] = tangent
     return full
 
@@ -246,27 +328,30 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e^-|x| is at most 1, so neither branch can overflow."""
-    small = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + small), small / (1 + small))
+    xp = _xp(x)
+    small = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + small), small / (1 + small))
 
 
-def _frozen_index(index: Any) -> Any:
-    """``index`` with every array or list in it copied: the gradient is scattered back with
-    this index later, so the caller's own array must not be able to change it meanwhile."""
+def _frozen_index(index: Any, xp: Any = np) -> Any:
+    """``index`` with every array or list in it copied, onto the device of namespace ``xp``
+    (host index arrays and masks are copied over, as PyTorch indexes a GPU tensor with CPU
+    indices): the gradient is scattered back with this index later, so the caller's own
+    array must not be able to change it meanwhile."""
     def frozen(part: Any) -> Any:
         if isinstance(part, Tensor):
-            return part.data.copy()
-        return np.array(part) if isinstance(part, (np.ndarray, list)) else part
+            part = part.data
+        if isinstance(part, list) or devices.is_array(part):
+            return xp.array(devices.to_host(part) if type(part) is np.ndarray else part)
+        return part
     return tuple(map(frozen, index)) if isinstance(index, tuple) else frozen(index)
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-# numpy has no erf: the C library's, element by element (exact, but ~0.1 us per element).
-_erf_elements = np.frompyfunc(math.erf, 1, 1)
 
 
 def _erf_array(x: np.ndarray) -> np.ndarray:
-    return np.asarray(_erf_elements(x), dtype=x.dtype)
+    return devices.backend_of(x).erf(x)  # numpy has none: see devices.NUMPY
 
 
 def _is_basic_index(index: Any) -> bool:
@@ -276,8 +361,29 @@ def _is_basic_index(index: Any) -> bool:
                for i in parts)
 
 
+def _all_finite(x: Any) -> bool:
+    xp = _xp(x)
+    return bool(xp.all(xp.isfinite(x)))
+
+
+def _as_array_like(value: Any, like: Any) -> Any:
+    """``value`` (a numpy scalar, say, which numpy gives for a 0-d result) as an array of
+    ``like``'s library."""
+    if type(value) is type(like):
+        return value
+    return np.asarray(value) if type(like) is np.ndarray else _xp(like).asarray(value)
+
+
+def _max_kept(x: Any, axes: tuple[int, ...]) -> Any:
+    """x's max over ``axes`` (kept, size 1), -inf over no numbers: numpy's max with
+    initial=-inf, which CuPy lacks."""
+    if x.size:
+        return x.max(axis=axes, keepdims=True)
+    return _xp(x).full(_kept_shape(x.shape, axes), -math.inf, dtype=x.dtype)
+
+
 def _check_finite(op: str, data: np.ndarray, inputs: Sequence[np.ndarray]) -> None:
-    if not np.all(np.isfinite(data)) and all(np.all(np.isfinite(x)) for x in inputs):
+    if not _all_finite(data) and all(_all_finite(x) for x in inputs):
         raise FloatingPointError(f"detect_anomaly: {op} produced NaN or inf from finite inputs "
                                  f"(output shape {data.shape})")
 
@@ -316,10 +422,12 @@ class Tensor(Node):
     # load_state_dict); each op keeps its inputs' versions, and backward checks them.
     _version: int
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 device: Device | str | None = None) -> None:
         """A leaf holding a copy of ``data``, as ``torch.tensor`` copies (``from_numpy``
-        shares the caller's array instead)."""
-        self._start(_to_array(data, dtype, "Tensor", copy=True), "")
+        shares the caller's array instead), on ``device`` ("cpu", "cuda", "cuda:1"; by
+        default where ``data`` is: the host for numbers, lists and numpy arrays)."""
+        self._start(_to_array(data, dtype, "Tensor", copy=True, device=device), "")
         self.requires_grad = bool(requires_grad)
 
     def _start(self, data: np.ndarray, op: str) -> None:
@@ -329,6 +437,7 @@ class Tensor(Node):
         self.requires_grad = False
         self.tangent = None
         self._op = op
+        self._pending = None
         self._parents: tuple[Tensor, ...] = ()
         self._inputs: tuple[Tensor, ...] = ()  # every operand of the op, constants included
         self._vjps: tuple[VJP, ...] = ()
@@ -338,8 +447,23 @@ class Tensor(Node):
 
     def _overwrite(self, values: Any) -> None:
         """Write ``values`` into ``data`` in place (optimizer steps, initialisers, loading) and
-        count the write, so that backward can refuse a graph that used the old values."""
-        self.data[...] = values
+        count the write, so that backward can refuse a graph that used the old values. Host
+        values (a numpy initialiser's, a loaded file's) are copied to the data's device."""
+        data = self.data
+        if type(values) is np.ndarray and type(data) is not np.ndarray:
+            values = devices.to_device(values, devices.device_of(data))
+        data[...] = values
+        self._version += 1
+
+    def _relocate(self, device: Device | str) -> None:
+        """Move this leaf itself (and its gradient) to ``device``, for ``Module.to``: counted
+        as a write, so a graph recorded before cannot be differentiated after it."""
+        moved = devices.to_device(self.data, device)
+        if moved is self.data:
+            return
+        self.data = moved
+        if self.grad is not None:
+            self.grad = devices.to_device(_data(self.grad), device)
         self._version += 1
 
     @staticmethod
@@ -358,7 +482,8 @@ class Tensor(Node):
         return leaf
 
     @staticmethod
-    def _dual(data: Any, tangent: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    def _dual(data: Any, tangent: Any, requires_grad: bool = False, dtype: Any = None,
+              device: Device | str | None = None) -> Tensor:
         """A leaf carrying a forward-mode tangent: the entry point of forward mode.
 
         ``data`` is taken as by ``Tensor(data, requires_grad, dtype)``; ``tangent`` (array-like
@@ -367,10 +492,10 @@ class Tensor(Node):
         without one counting as zero, or None when no input has one. So the JVP of f at x
         along v is ``f(Tensor._dual(x, v)).tangent``, computed in the same forward pass as f.
         """
-        leaf = Tensor(data, requires_grad=requires_grad, dtype=dtype)
+        leaf = Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
         if tangent is not None:
             array = _to_array(tangent.data if isinstance(tangent, Tensor) else tangent,
-                              leaf.dtype, "Tensor._dual")
+                              leaf.dtype, "Tensor._dual", device=leaf.device)
             if array.shape != leaf.shape:
                 raise ValueError(f"Tensor._dual: the tangent has shape {array.shape} but the "
                                  f"data has shape {leaf.shape}")
@@ -436,11 +561,16 @@ class Tensor(Node):
         # the fast path: vjp(g, *input arrays, output array), the arrays the forward pass saw
         saved, vjps = self._saved, self._vjps
         if len(saved) == 2:  # most ops: one input
-            grads = (vjps[0](upstream, saved[0], saved[1]),)
+            grads = [vjps[0](upstream, saved[0], saved[1])]
         else:
             grads = [vjp(upstream, *saved) for vjp in vjps]
         if _anomaly_mode.get():
             self._check_backward(upstream, grads)
+        for i, grad in enumerate(grads):
+            # g passed on unchanged (by +, say) is this node's grad too: a leaf gets a copy of
+            # its own, or an optimizer working on the leaf's grad in place would change ours
+            if grad is upstream and not self._parents[i]._parents:
+                grads[i] = grad.copy()
         return grads
 
     def _modified_error(self, node: Tensor, change: str) -> RuntimeError:
@@ -450,27 +580,29 @@ class Tensor(Node):
             "change tensors only after backward (e.g. optimizer.step() after loss.backward())")
 
     def _check_backward(self, upstream: np.ndarray, grads: Sequence[np.ndarray]) -> None:
-        if np.all(np.isfinite(upstream)):
+        if _all_finite(upstream):
             for grad in grads:
-                if not np.all(np.isfinite(grad)):
+                if not _all_finite(grad):
                     raise FloatingPointError(f"detect_anomaly: the backward pass of {self._op} "
                                              "produced NaN or inf from a finite gradient")
 
-    def _accumulate(self, gradient: Any, shared: bool) -> None:
+    def _accumulate(self, gradient: Any) -> None:
         grad, data = self.grad, self.data
         if grad is not None:
             if isinstance(gradient, Tensor) or isinstance(grad, Tensor):
                 self.grad = grad + gradient  # create_graph: a recorded sum, differentiable
             else:
-                self.grad = np.add(grad, gradient, dtype=data.dtype)
-        elif (not shared and type(gradient) is np.ndarray and gradient.base is None
+                # asarray: for 0-d operands numpy returns a scalar, not an array
+                xp = _xp(data)
+                self.grad = xp.asarray(xp.add(grad, gradient, dtype=data.dtype))
+        elif (type(gradient) is type(data) and gradient.base is None
                 and gradient.dtype == data.dtype and gradient.shape == data.shape
                 and gradient.flags.c_contiguous == data.flags.c_contiguous):
-            self.grad = gradient  # nobody else holds it, and it is not a view of another array
+            self.grad = gradient  # the pass's own array, not a view of another one: kept
         elif isinstance(gradient, Tensor):
             self.grad = gradient  # create_graph: the gradient is a node, kept with its graph
         else:  # a private copy, laid out like the data so that p.data -= lr * p.grad is fast
-            self.grad = np.empty_like(data)
+            self.grad = _xp(data).empty_like(data)
             self.grad[...] = gradient
 
     def _lift(self, other: Any, op: str) -> Tensor:
@@ -480,9 +612,12 @@ class Tensor(Node):
         if type(other) is np.ndarray and other.dtype in _FLOAT_DTYPES:
             return Tensor._constant(other)
         if isinstance(other, Real):  # Python and numpy numbers, bools too, as in PyTorch
-            return Tensor._constant(np.asarray(other, dtype=self.data.dtype))
-        array = _to_array(other, None, f"Tensor {op}")
-        if array.dtype != self.data.dtype and np.asarray(other).dtype.kind in "biu":
+            return Tensor._constant(_xp(self.data).asarray(other, dtype=self.data.dtype))
+        # lists have no device: made on this tensor's (arrays keep theirs: the op checks)
+        device = None if devices.is_array(other) else devices.device_of(self.data)
+        array = _to_array(other, None, f"Tensor {op}", device=device)
+        kind = (other if devices.is_array(other) else np.asarray(other)).dtype.kind
+        if array.dtype != self.data.dtype and kind in "biu":
             array = array.astype(self.data.dtype)  # integers and bools never widen a float32
         return Tensor._constant(array)
 
@@ -493,12 +628,76 @@ class Tensor(Node):
         return self.data.shape
 
     @property
+    def _xp(self) -> Any:
+        """The array module of the data (numpy, CuPy...): every new array an op makes comes
+        from it, so that it is made on the data's device."""
+        data = self.data
+        return np if type(data) is np.ndarray else devices.namespace_of(data)
+
+    @property
     def ndim(self) -> int:
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype[Any]:
         return self.data.dtype
+
+    @property
+    def device(self) -> Device:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``;
+        it compares equal to the strings "cpu", "cuda", "cuda:0"."""
+        return devices.device_of(self.data)
+
+    def to(self, *args: Any, device: Device | str | None = None, dtype: Any = None) -> Tensor:
+        """This tensor on another device and/or with another dtype, as PyTorch's
+        ``t.to("cuda")``, ``t.to(np.float32)``, ``t.to("cuda", np.float32)`` or
+        ``t.to(other)`` (other's device and dtype); itself when nothing changes. Differentiable:
+        the gradient goes back to this tensor's device and dtype, the tangent forward."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, (str, Device)):
+                device = arg
+            else:
+                try:
+                    dtype = np.dtype(arg)
+                except TypeError:
+                    raise TypeError(f"to: expected a device or a dtype, got {arg!r}") from None
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = out._cast(dtype)
+        if device is not None:
+            out = out._moved(device if isinstance(device, Device) else Device(device))
+        return out
+
+    def cpu(self) -> Tensor:
+        """This tensor on the host (itself if it is there); differentiable."""
+        return self.to("cpu")
+
+    def cuda(self, device: int | Device | str | None = None) -> Tensor:
+        """This tensor on the GPU (``device``: its index or name; the first by default)."""
+        if isinstance(device, int):
+            device = Device("cuda", device)
+        return self.to("cuda" if device is None else device)
+
+    def _moved(self, device: Device) -> Tensor:
+        """The copy on ``device``;  vjp: g moved back;  forward: dx moved alike"""
+        data = devices.to_device(self.data, device)
+        if data is self.data:
+            return self
+        source = self.device
+        return self._unary(data, "to", lambda g, x, out: _to_device(g, source),
+                           lambda dx, x, out: devices.to_device(dx, device))
+
+    def _cast(self, dtype: Any) -> Tensor:
+        """The values in ``dtype`` (float32 or float64);  vjp: g cast back;  forward: dx cast"""
+        dtype = np.dtype(dtype)
+        if dtype not in _FLOAT_DTYPES:
+            raise TypeError(f"to: dtype must be float64 or float32, got {dtype}")
+        source = self.dtype
+        return self._unary(self.data.astype(dtype), "to",
+                           lambda g, x, out: _astype(g, source),
+                           lambda dx, x, out: dx.astype(dtype))
 
     @property
     def size(self) -> _Size:
@@ -529,17 +728,20 @@ class Tensor(Node):
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The data for numpy, so that ``np.asarray(t)``, ``np.array(list_of_tensors)`` and
         matplotlib take tensors: shared (like ``numpy()``) unless ``copy=True`` or a ``dtype``
-        needs a conversion. There is no gradient through numpy."""
+        needs a conversion (a tensor on a GPU: a host copy). There is no gradient through
+        numpy."""
+        host = devices.to_host(self.data)
         if dtype is None or np.dtype(dtype) == self.data.dtype:
-            return self.data.copy() if copy else self.data
+            return host.copy() if copy and host is self.data else host
         if copy is False:  # numpy 2's protocol: refuse rather than copy silently
             raise ValueError(f"Tensor.__array__: dtype {np.dtype(dtype)} needs a copy of the "
                              f"{self.data.dtype} data, but copy=False was asked for")
-        return self.data.astype(dtype)
+        return host.astype(dtype)
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied, as in PyTorch)."""
-        return self.data
+        """The data as a numpy array: the underlying array on the CPU (shared, not copied, as
+        in PyTorch), a host copy of a tensor on a GPU."""
+        return devices.to_host(self.data)
 
     def detach(self) -> Tensor:
         """The same data (shared, as in PyTorch), cut from the graph (requires_grad=False)."""
@@ -585,10 +787,12 @@ class Tensor(Node):
         self.requires_grad = state["requires_grad"]
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(devices.to_host(self.data), separator=", ", prefix="Tensor(")
         extra = ", requires_grad=True" if self.requires_grad else ""
         if self.data.dtype == np.float32:
             extra += ", dtype=float32"
+        if type(self.data) is not np.ndarray:
+            extra += f", device='{self.device}'"
         return f"Tensor({body}{extra})"
 
     def backward(self, grad: Any = None, create_graph: bool = False, *,
@@ -615,10 +819,11 @@ class Tensor(Node):
                 raise RuntimeError(f"backward: grad can be implicitly created only for a "
                                    f"tensor with one element, this one has shape {self.shape}; "
                                    "pass grad= of that shape")
-            seed = np.ones(self.shape, dtype=self.data.dtype)
+            seed = _xp(self.data).ones(self.shape, dtype=self.data.dtype)
         else:
+            # a copy: gradients passed through unchanged would otherwise be the caller's array
             seed = _to_array(grad.data if isinstance(grad, Tensor) else grad,
-                             self.data.dtype, "backward")
+                             self.data.dtype, "backward", copy=True, device=self.device)
             if seed.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {seed.shape} but the tensor has "
                                  f"shape {self.shape}")
@@ -633,11 +838,16 @@ class Tensor(Node):
                 vjps: tuple[VJP, VJP], jvps: tuple[JVP, JVP], reflected: bool = False,
                 ) -> Tensor:
         a, b = (self._lift(other, op), self) if reflected else (self, self._lift(other, op))
+        ad, bd = a.data, b.data
+        if type(ad) is not np.ndarray or type(bd) is not np.ndarray:
+            devices.check_same_device(f"Tensor {op}", ad, bd)
         try:
-            data = np.asarray(compute(a.data, b.data))
+            data = compute(ad, bd)
         except ValueError:
             raise ValueError(f"Tensor {op}: shapes {a.shape} and {b.shape} cannot be "
                              "broadcast together") from None
+        if type(data) is not np.ndarray:  # numpy gives a scalar for 0-d operands
+            data = _as_array_like(data, ad)
         return Tensor._record(data, op, (a, b), vjps, jvps)
 
     # Each binary op's VJPs and JVPs, vjp(g, a, b, out) and jvp(d_input, a, b, out), are class
@@ -645,44 +855,45 @@ class Tensor(Node):
 
     def __add__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a+b)/da = 1, d(a+b)/db = 1;  forward: d(a+b) = da + db"""
-        return self._binary(other, "+", np.add, Tensor._add_vjps, Tensor._add_jvps, reflected)
+        return self._binary(other, "+", operator.add, Tensor._add_vjps, Tensor._add_jvps, reflected)
 
     _add_vjps: tuple[VJP, VJP] = (
-        lambda g, a, b, out: _unbroadcast(g, a.shape),
-        lambda g, a, b, out: _unbroadcast(g, b.shape))
+        lambda g, a, b, out: _unbroadcast(g, a.shape, g.ndim - out.ndim),
+        lambda g, a, b, out: _unbroadcast(g, b.shape, g.ndim - out.ndim))
     _add_jvps: tuple[JVP, JVP] = (
         lambda da, a, b, out: da,
         lambda db, a, b, out: db)
 
     def __sub__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a-b)/da = 1, d(a-b)/db = -1;  forward: d(a-b) = da - db"""
-        return self._binary(other, "-", np.subtract, Tensor._sub_vjps, Tensor._sub_jvps, reflected)
+        return self._binary(other, "-", operator.sub, Tensor._sub_vjps, Tensor._sub_jvps, reflected)
 
     _sub_vjps: tuple[VJP, VJP] = (
-        lambda g, a, b, out: _unbroadcast(g, a.shape),
-        lambda g, a, b, out: _unbroadcast(-g, b.shape))
+        lambda g, a, b, out: _unbroadcast(g, a.shape, g.ndim - out.ndim),
+        lambda g, a, b, out: _unbroadcast(-g, b.shape, g.ndim - out.ndim))
     _sub_jvps: tuple[JVP, JVP] = (
         lambda da, a, b, out: da,
         lambda db, a, b, out: -db)
 
     def __mul__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(ab)/da = b, d(ab)/db = a;  forward: d(ab) = da b + a db"""
-        return self._binary(other, "*", np.multiply, Tensor._mul_vjps, Tensor._mul_jvps, reflected)
+        return self._binary(other, "*", operator.mul, Tensor._mul_vjps, Tensor._mul_jvps, reflected)
 
     _mul_vjps: tuple[VJP, VJP] = (
-        lambda g, a, b, out: _unbroadcast(g * b, a.shape),
-        lambda g, a, b, out: _unbroadcast(g * a, b.shape))
+        lambda g, a, b, out: _unbroadcast(g * b, a.shape, g.ndim - out.ndim),
+        lambda g, a, b, out: _unbroadcast(g * a, b.shape, g.ndim - out.ndim))
     _mul_jvps: tuple[JVP, JVP] = (
         lambda da, a, b, out: da * b,
         lambda db, a, b, out: a * db)
 
     def __truediv__(self, other: ArrayLike, reflected: bool = False) -> Tensor:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2;  forward: d(a/b) = da/b - db a/b^2"""
-        return self._binary(other, "/", np.divide, Tensor._div_vjps, Tensor._div_jvps, reflected)
+        return self._binary(other, "/", operator.truediv, Tensor._div_vjps, Tensor._div_jvps,
+                            reflected)
 
     _div_vjps: tuple[VJP, VJP] = (
-        lambda g, a, b, out: _unbroadcast(g / b, a.shape),
-        lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape))
+        lambda g, a, b, out: _unbroadcast(g / b, a.shape, g.ndim - out.ndim),
+        lambda g, a, b, out: _unbroadcast(-g * out / b, b.shape, g.ndim - out.ndim))
     _div_jvps: tuple[JVP, JVP] = (
         lambda da, a, b, out: da / b,
         lambda db, a, b, out: -db * out / b)
@@ -691,11 +902,14 @@ class Tensor(Node):
         """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a  (at a = 0: 0 for b >= 0, -inf for
         b < 0; NaN where a < 0);
         forward: d(a^b) = da b a^(b-1) + db a^b ln a"""
-        return self._binary(other, "**", np.power, Tensor._pow_vjps, Tensor._pow_jvps, reflected)
+        return self._binary(other, "**", operator.pow, Tensor._pow_vjps, Tensor._pow_jvps,
+                            reflected)
 
     _pow_vjps: tuple[VJP, VJP] = (
-        lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape),
-        lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, b, out), b.shape))
+        lambda g, a, b, out: _unbroadcast(g * _pow_base_slope(a, b), a.shape,
+                                          g.ndim - out.ndim),
+        lambda g, a, b, out: _unbroadcast(g * _pow_exponent_slope(a, b, out), b.shape,
+                                          g.ndim - out.ndim))
     _pow_jvps: tuple[JVP, JVP] = (
         lambda da, a, b, out: da * _pow_base_slope(a, b),
         lambda db, a, b, out: db * _pow_exponent_slope(a, b, out))
@@ -704,8 +918,10 @@ class Tensor(Node):
         """d(AB)/dA: G B^T,  d(AB)/dB: A^T G  (1-D operands as in numpy.matmul);
         forward: d(AB) = dA B + A dB"""
         a, b = (self._lift(other, "@"), self) if reflected else (self, self._lift(other, "@"))
+        if type(a.data) is not np.ndarray or type(b.data) is not np.ndarray:
+            devices.check_same_device("Tensor @", a.data, b.data)
         try:
-            data = np.asarray(np.matmul(a.data, b.data))
+            data = _as_array_like(a.data @ b.data, a.data)
         except ValueError:
             raise ValueError(f"Tensor @: shapes {a.shape} and {b.shape} are not aligned for "
                              "matrix multiplication") from None
@@ -773,39 +989,39 @@ class Tensor(Node):
 
     def exp(self) -> Tensor:
         """d/dx e^x = e^x"""
-        return self._unary(np.exp(self.data), "exp", lambda g, x, out: g * out)
+        return self._unary(self._xp.exp(self.data), "exp", lambda g, x, out: g * out)
 
     def log(self) -> Tensor:
         """d/dx ln x = 1/x"""
-        return self._unary(np.log(self.data), "log", lambda g, x, out: g / x)
+        return self._unary(self._xp.log(self.data), "log", lambda g, x, out: g / x)
 
     def sqrt(self) -> Tensor:
         """d/dx sqrt(x) = 1 / (2 sqrt(x))"""
-        return self._unary(np.sqrt(self.data), "sqrt", lambda g, x, out: g / (2 * out))
+        return self._unary(self._xp.sqrt(self.data), "sqrt", lambda g, x, out: g / (2 * out))
 
     def log1p(self) -> Tensor:
         """ln(1 + x), exact also for tiny x;  d/dx = 1 / (1 + x)"""
-        return self._unary(np.log1p(self.data), "log1p", lambda g, x, out: g / (1 + x))
+        return self._unary(self._xp.log1p(self.data), "log1p", lambda g, x, out: g / (1 + x))
 
     def expm1(self) -> Tensor:
         """e^x - 1, exact also for tiny x;  d/dx = e^x = out + 1"""
-        return self._unary(np.expm1(self.data), "expm1", lambda g, x, out: g * (out + 1))
+        return self._unary(self._xp.expm1(self.data), "expm1", lambda g, x, out: g * (out + 1))
 
     def square(self) -> Tensor:
         """x^2;  d/dx = 2x"""
-        return self._unary(np.square(self.data), "square", lambda g, x, out: g * (2 * x))
+        return self._unary(self._xp.square(self.data), "square", lambda g, x, out: g * (2 * x))
 
     def sin(self) -> Tensor:
         """d/dx sin x = cos x"""
-        return self._unary(np.sin(self.data), "sin", lambda g, x, out: g * _cos(x))
+        return self._unary(self._xp.sin(self.data), "sin", lambda g, x, out: g * _cos(x))
 
     def cos(self) -> Tensor:
         """d/dx cos x = -sin x"""
-        return self._unary(np.cos(self.data), "cos", lambda g, x, out: -g * _sin(x))
+        return self._unary(self._xp.cos(self.data), "cos", lambda g, x, out: -g * _sin(x))
 
     def abs(self) -> Tensor:
         """d/dx |x| = sign(x), with sign(0) = 0 and, as in PyTorch, 0 at NaN"""
-        return self._unary(np.abs(self.data), "abs", lambda g, x, out: g * (
+        return self._unary(self._xp.abs(self.data), "abs", lambda g, x, out: g * (
             (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)))
 
     def __abs__(self) -> Tensor:
@@ -813,7 +1029,7 @@ class Tensor(Node):
 
     def tanh(self) -> Tensor:
         """d/dx tanh x = 1 - tanh^2 x"""
-        return self._unary(np.tanh(self.data), "tanh", lambda g, x, out: g * (1 - out * out))
+        return self._unary(self._xp.tanh(self.data), "tanh", lambda g, x, out: g * (1 - out * out))
 
     def sigmoid(self) -> Tensor:
         """d/dx s(x) = s(x) (1 - s(x))"""
@@ -825,21 +1041,22 @@ class Tensor(Node):
         # The slope is 1 exactly where the output is not 0: NaN propagates through np.maximum
         # and, as in PyTorch, passes its gradient on. A float mask multiplies faster than a
         # boolean one; the mask is a constant, so it is made from the output's numbers.
-        return self._unary(np.maximum(self.data, 0), "relu", lambda g, x, out: (
+        return self._unary(self._xp.maximum(self.data, 0), "relu", lambda g, x, out: (
             g * (_data(out) != 0).astype(out.dtype)))
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
         x = self.data
-        slope = np.where(x > 0, 1.0, alpha).astype(x.dtype)  # a constant: its derivative is 0
+        slope = self._xp.where(x > 0, 1.0, alpha).astype(x.dtype)  # a constant: its derivative is 0
         return self._unary(x * slope, "leaky_relu", lambda g, x, out: g * slope)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """elu(x) = x if x > 0 else alpha (e^x - 1);  d/dx = 1 if x > 0 else alpha e^x"""
         x = self.data
         positive = x > 0
-        negative = alpha * np.expm1(np.minimum(x, 0))
-        out = np.where(positive, x, negative).astype(x.dtype)
+        xp = self._xp
+        negative = alpha * xp.expm1(xp.minimum(x, 0))
+        out = xp.where(positive, x, negative).astype(x.dtype)
         # e^min(x, 0), spelled with where so that it works on Tensors too
         return self._unary(out, "elu", lambda g, x, out: g * _where(
             positive, 1.0, alpha * _exp(_where(positive, 0.0, x))))
@@ -847,7 +1064,7 @@ class Tensor(Node):
     def softplus(self) -> Tensor:
         """softplus(x) = ln(1 + e^x);  d/dx = sigmoid(x)"""
         x = self.data
-        out = np.logaddexp(0, x).astype(x.dtype)
+        out = self._xp.logaddexp(0, x).astype(x.dtype)
         return self._unary(out, "softplus", lambda g, x, out: g * _sigmoid(x))
 
     def erf(self) -> Tensor:
@@ -868,13 +1085,13 @@ class Tensor(Node):
         if a_min is None and a_max is None:
             raise ValueError(f"{op}: give {names} or both")
         x = self.data
-        inside = np.ones(x.shape, dtype=bool)
+        inside = self._xp.ones(x.shape, dtype=bool)
         if a_min is not None:
             inside &= x >= a_min
         if a_max is not None:
             inside &= x <= a_max
         inside = inside.astype(x.dtype)  # a float mask keeps a float32 gradient graph float32
-        return self._unary(np.clip(x, a_min, a_max), op, lambda g, x, out: g * inside)
+        return self._unary(x.clip(a_min, a_max), op, lambda g, x, out: g * inside)
 
     # ---- reductions ------------------------------------------------------------------------
     # Each takes numpy's axis=/keepdims= or PyTorch's dim=/keepdim= (see _torch_names).
@@ -885,9 +1102,9 @@ class Tensor(Node):
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names("sum", axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.ndim, "sum")
-        data = np.asarray(self.data.sum(axis=axes, keepdims=keepdims))
+        data = _as_array_like(self.data.sum(axis=axes, keepdims=keepdims), self.data)
         kept = _kept_shape(self.shape, axes)
-        return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape),
+        return self._unary(data, "sum", lambda g, x, out: _expand(g, kept, x.shape, out),
                            lambda dx, x, out: dx.sum(axis=axes, keepdims=keepdims))
 
     def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -896,11 +1113,12 @@ class Tensor(Node):
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
         axes = _axes(axis, self.ndim, "mean")
-        data = np.asarray(self.data.mean(axis=axes, keepdims=keepdims))
+        data = _as_array_like(self.data.mean(axis=axes, keepdims=keepdims), self.data)
         # With no numbers averaged the gradient is empty, so any nonzero count serves.
         count = math.prod(self.shape[a] for a in axes) or 1
         kept = _kept_shape(self.shape, axes)
-        return self._unary(data, "mean", lambda g, x, out: _expand(g / count, kept, x.shape),
+        return self._unary(data, "mean",
+                           lambda g, x, out: _expand(g / count, kept, x.shape, out),
                            lambda dx, x, out: dx.mean(axis=axes, keepdims=keepdims))
 
     def var(self, axis: Axis = None, *, correction: float | None = None, keepdims: bool = False,
@@ -930,9 +1148,9 @@ class Tensor(Node):
         # As in numpy and PyTorch, fewer than 0 degrees of freedom count as 0: inf or NaN.
         dof = max(math.prod(x.shape[a] for a in axes) - correction, 0.0)
         centred = x - x.mean(axis=axes, keepdims=True)
-        spread = np.sum(centred * centred, axis=axes, keepdims=True) / dof
+        spread = (centred * centred).sum(axis=axes, keepdims=True) / dof
         if op == "std":
-            spread = np.sqrt(spread)
+            spread = self._xp.sqrt(spread)
         data = spread if keepdims else spread.reshape([n for i, n in enumerate(x.shape)
                                                        if i not in axes])
         scale = (2.0 if op == "var" else 1.0) / dof if dof else math.inf
@@ -943,8 +1161,8 @@ class Tensor(Node):
                 return centred * scale
             std = out.reshape(kept)  # where it is 0, so is centred: the slope is 0 there
             return centred * scale / _where(_data(std) == 0, 1.0, std)
-        return self._unary(np.asarray(data), op,
-                           lambda g, x, out: _expand(g, kept, x.shape) * slope(x, out),
+        return self._unary(_as_array_like(data, x), op,
+                           lambda g, x, out: _expand(g, kept, x.shape, out) * slope(x, out),
                            lambda dx, x, out: (slope(x, out) * dx).sum(axis=axes,
                                                                      keepdims=keepdims))
 
@@ -966,10 +1184,11 @@ class Tensor(Node):
         x = self.data
         axes = _axes(axis, self.ndim, "norm")
         kept = _kept_shape(x.shape, axes)
+        xp = self._xp
         if p == 2:
-            total = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+            total = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         else:
-            total = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
+            total = (xp.abs(x) ** p).sum(axis=axes, keepdims=True) ** (1 / p)
         data = total if keepdims else total.reshape([n for i, n in enumerate(x.shape)
                                                      if i not in axes])
 
@@ -978,10 +1197,10 @@ class Tensor(Node):
             norm = _where(_data(norm) == 0, 1.0, norm)  # a zero norm means x = 0 there: slope 0
             if p == 2:
                 return x / norm
-            sign = np.sign(_data(x))  # a constant: its own derivative is 0
+            sign = xp.sign(_data(x))  # a constant: its own derivative is 0
             return sign if p == 1 else sign * (abs(x) / norm) ** (p - 1)
-        return self._unary(np.asarray(data), "norm",
-                           lambda g, x, out: _expand(g, kept, x.shape) * slope(x, out),
+        return self._unary(_as_array_like(data, x), "norm",
+                           lambda g, x, out: _expand(g, kept, x.shape, out) * slope(x, out),
                            lambda dx, x, out: (slope(x, out) * dx).sum(axis=axes,
                                                                      keepdims=keepdims))
 
@@ -992,14 +1211,15 @@ class Tensor(Node):
         if any(x.shape[a] == 0 for a in axes):
             raise ValueError(f"{op}: axis {axis} of a tensor of shape {x.shape} has length 0, "
                              f"and no numbers have no {op}")
-        reduce = np.max if op == "max" else np.min
-        kept = reduce(x, axis=axes, keepdims=True)
-        data = kept if keepdims else np.asarray(reduce(x, axis=axes))
+        reduce = x.max if op == "max" else x.min
+        kept = reduce(axis=axes, keepdims=True)
+        data = kept if keepdims else _as_array_like(reduce(axis=axes), x)
 
         def share(x: Any) -> np.ndarray:  # 1/k at the k winners: a constant, derivative 0
             winners = _data(x) == kept
             return (winners / winners.sum(axis=axes, keepdims=True)).astype(x.dtype)
-        return self._unary(data, op, lambda g, x, out: _expand(g, kept.shape, x.shape) * share(x),
+        return self._unary(data, op,
+                           lambda g, x, out: _expand(g, kept.shape, x.shape, out) * share(x),
                            lambda dx, x, out: (dx * share(x)).sum(axis=axes, keepdims=keepdims))
 
     def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
@@ -1023,17 +1243,17 @@ class Tensor(Node):
         """The index of the largest entry along ``axis`` (in the flattened tensor when it is
         None), the first at ties, NaN counting as largest: a plain int, or an int array when
         axes remain. Indices have no gradient."""
-        return self._arg_extremum("argmax", np.argmax, axis, keepdims, dim, keepdim)
+        return self._arg_extremum("argmax", axis, keepdims, dim, keepdim)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
                keepdim: bool | None = None) -> int | np.ndarray:
         """The index of the smallest entry along ``axis`` (in the flattened tensor when it is
         None), the first at ties, NaN counting as smallest: a plain int, or an int array when
         axes remain. Indices have no gradient."""
-        return self._arg_extremum("argmin", np.argmin, axis, keepdims, dim, keepdim)
+        return self._arg_extremum("argmin", axis, keepdims, dim, keepdim)
 
-    def _arg_extremum(self, op: str, find: Callable[..., Any], axis: int | None,
-                      keepdims: bool, dim: int | None, keepdim: bool | None) -> int | np.ndarray:
+    def _arg_extremum(self, op: str, axis: int | None, keepdims: bool, dim: int | None,
+                      keepdim: bool | None) -> int | np.ndarray:
         if dim is not None or keepdim is not None:
             axis, keepdims = _torch_names(op, axis, keepdims, dim, keepdim)
         x = self.data
@@ -1043,8 +1263,8 @@ class Tensor(Node):
         if empty:
             where = "a tensor" if axis is None else f"axis {axis} of a tensor"
             raise ValueError(f"{op}: {where} of shape {x.shape} has no entries to point to")
-        index = find(x, axis=axis, keepdims=keepdims)
-        return int(index) if np.ndim(index) == 0 else index
+        index = getattr(x, op)(axis=axis, keepdims=keepdims)  # on the data's device
+        return int(index) if index.ndim == 0 else index
 
     # ---- the softmax family ------------------------------------------------------------------
     # Each shifts x by its max first, so that e^x cannot overflow. The max starts from -inf:
@@ -1058,14 +1278,15 @@ class Tensor(Node):
             axis, keepdims = _torch_names("logsumexp", axis, keepdims, dim, keepdim)
         x = self.data
         axes = _axes(axis, self.ndim, "logsumexp")
-        shift = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-        shift = np.where(np.isfinite(shift), shift, 0.0)
+        xp = self._xp
+        shift = _max_kept(x, axes)
+        shift = xp.where(xp.isfinite(shift), shift, 0.0)
         with np.errstate(divide="ignore"):  # all -inf: ln 0 = -inf is the right answer
-            kept = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
-        data = kept if keepdims else np.squeeze(kept, axis=axes)
+            kept = xp.log(xp.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+        data = kept if keepdims else kept.squeeze(axis=axes)
         kept_shape = kept.shape
-        return self._unary(np.asarray(data, dtype=x.dtype), "logsumexp", lambda g, x, out: (
-            _expand(g, kept_shape, x.shape) * _exp(x - out.reshape(kept_shape))),
+        return self._unary(xp.asarray(data, dtype=x.dtype), "logsumexp", lambda g, x, out: (
+            _expand(g, kept_shape, x.shape, out) * _exp(x - out.reshape(kept_shape))),
             lambda dx, x, out: (dx * _exp(x - out.reshape(kept_shape))).sum(axis=axes,
                                                                           keepdims=keepdims))
 
@@ -1076,9 +1297,10 @@ class Tensor(Node):
             axis = _torch_names("softmax", axis, False, dim, None, axis_default=-1)[0]
         x = self.data
         axes = _axes(axis, self.ndim, "softmax")
-        e = np.exp(x - np.max(x, axis=axes, keepdims=True, initial=-np.inf))
+        e = self._xp.exp(x - _max_kept(x, axes))
+        from_end = _from_end(axes, self.ndim)  # the same axes of a gradient with batch axes
         return self._unary(e / e.sum(axis=axes, keepdims=True), "softmax", lambda g, x, out: (
-            out * (g - (g * out).sum(axis=axes, keepdims=True))))
+            out * (g - (g * out).sum(axis=from_end, keepdims=True))))
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x_i - logsumexp(x);  vjp: g - softmax(x) * sum(g), with softmax(x) = e^out;
@@ -1087,10 +1309,12 @@ class Tensor(Node):
             axis = _torch_names("log_softmax", axis, False, dim, None, axis_default=-1)[0]
         x = self.data
         axes = _axes(axis, self.ndim, "log_softmax")
-        shifted = x - np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
+        xp = self._xp
+        shifted = x - _max_kept(x, axes)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+        from_end = _from_end(axes, self.ndim)  # the same axes of a gradient with batch axes
         return self._unary(out, "log_softmax", lambda g, x, out: (
-            g - _exp(out) * g.sum(axis=axes, keepdims=True)), lambda dx, x, out: (
+            g - _exp(out) * g.sum(axis=from_end, keepdims=True)), lambda dx, x, out: (
             dx - (_exp(out) * dx).sum(axis=axes, keepdims=True)))
 
     # ---- shape -----------------------------------------------------------------------------
@@ -1148,7 +1372,7 @@ class Tensor(Node):
                              f"(size {self.data.size}) into shape {shape}") from None
         return self._unary(data, op, Tensor._reshape_vjp, Tensor._reshape_jvp)
 
-    _reshape_vjp = staticmethod(lambda g, x, out: g.reshape(x.shape))
+    _reshape_vjp = staticmethod(lambda g, x, out: g.reshape(_batch_shape(g, out) + x.shape))
     _reshape_jvp = staticmethod(lambda dx, x, out: dx.reshape(out.shape))
 
     def transpose(self, *axes: int) -> Tensor:
@@ -1156,7 +1380,10 @@ class Tensor(Node):
         tangent permuted alike."""
         order = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         if not order:  # reverse all axes: its own inverse
-            return self._unary(self.data.T, "transpose", lambda g, x, out: g.T)  # jvp: dx.T
+            reverse = tuple(range(self.ndim))[::-1]
+            return self._unary(self.data.T, "transpose",
+                               lambda g, x, out: _permute(g, reverse, out),
+                               lambda dx, x, out: dx.T)
         n = self.ndim
         permutation = tuple(a % n if -n <= a < n else a for a in order)
         if sorted(permutation) != list(range(n)):
@@ -1164,7 +1391,7 @@ class Tensor(Node):
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
         inverse = tuple(sorted(range(self.ndim), key=permutation.__getitem__))
         return self._unary(self.data.transpose(permutation), "transpose",
-                           lambda g, x, out: g.transpose(inverse),
+                           lambda g, x, out: _permute(g, inverse, out),
                            lambda dx, x, out: dx.transpose(permutation))
 
     @property
@@ -1180,29 +1407,31 @@ class Tensor(Node):
 
     def expand_as(self, other: ArrayLike) -> Tensor:
         """``broadcast_to(other.shape)``, as in PyTorch (a fresh array, not a view)."""
-        return self._repeated(np.shape(other), "expand_as")
+        return self._repeated(other.shape if hasattr(other, "shape") else np.shape(other),
+                              "expand_as")
 
     def _repeated(self, shape: int | Sequence[int], op: str) -> Tensor:
         new_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         try:
-            view = np.broadcast_to(self.data, new_shape)
+            view = self._xp.broadcast_to(self.data, new_shape)
         except ValueError:
             raise ValueError(f"{op}: cannot broadcast a tensor of shape {self.shape} "
                              f"to shape {new_shape}") from None
         return self._unary(view.copy(), op,
-                           lambda g, x, out: _unbroadcast(g, x.shape),
+                           lambda g, x, out: _unbroadcast(g, x.shape, g.ndim - out.ndim),
                            lambda dx, x, out: _broadcast_to(dx, out.shape))
 
     def __getitem__(self, index: Any) -> Tensor:
         """Slices, integers, integer arrays and boolean masks; the gradient is scattered back
         (repeated indices accumulate), the tangent indexed alike: dx[index]."""
-        index = _frozen_index(index)
+        index = _frozen_index(index, self._xp)
         try:
-            data = np.asarray(self.data[index])
+            data = _as_array_like(self.data[index], self.data)
         except IndexError as error:
             raise IndexError(f"Tensor indexing: {error} (tensor shape {self.shape})") from None
         basic = _is_basic_index(index)
-        return self._unary(data, "index", lambda g, x, out: _scatter(g, index, basic, x),
+        return self._unary(data, "index",
+                           lambda g, x, out: _scatter(g, index, basic, x, g.ndim - out.ndim),
                            lambda dx, x, out: dx[index])
 
     def _scatter_add(self, index: Any, shape: tuple[int, ...]) -> Tensor:
@@ -1210,9 +1439,10 @@ class Tensor(Node):
         adjoint of indexing, which __getitem__'s VJP records with create_graph;  vjp: g[index];
         forward: dx scattered alike"""
         basic = _is_basic_index(index)
-        data = _add_at(np.zeros(shape, dtype=self.dtype), index, basic, self.data)
-        return self._unary(data, "scatter_add", lambda g, x, out: g[index],
-                           lambda dx, x, out: _scatter(dx, index, basic, out))
+        data = _add_at(self._xp.zeros(shape, dtype=self.dtype), index, basic, self.data)
+        return self._unary(data, "scatter_add",
+                           lambda g, x, out: _take(g, index, basic, shape, g.ndim - out.ndim),
+                           lambda dx, x, out: _scatter(dx, index, basic, out, 0))
 
 
 def _pow_base_slope(a: Any, b: Any) -> Any:
@@ -1228,10 +1458,29 @@ def _pow_exponent_slope(a: Any, b: Any, out: Any) -> Any:
     """d(a^b)/db = a^b ln a for a > 0; where a = 0 the limit from the right, 0 for b >= 0 and
     -inf for b < 0 (as PyTorch); NaN for a < 0."""
     a_data = _data(a)
+    xp = _xp(a_data)
     positive = a_data > 0
-    at_zero = np.where(_data(b) >= 0, 0.0, -np.inf)
-    elsewhere = np.where(a_data == 0, at_zero, np.nan).astype(_data(out).dtype)
+    at_zero = xp.where(_data(b) >= 0, 0.0, -math.inf)
+    elsewhere = xp.where(a_data == 0, at_zero, math.nan).astype(_data(out).dtype)
     return _where(positive, out * _log(_where(positive, a, 1.0)), elsewhere)
+
+
+def _to_device(x: Any, device: Device) -> Any:
+    """An array or a Tensor (create_graph) on ``device``: the VJP of a move."""
+    return x.to(device) if isinstance(x, Tensor) else devices.to_device(x, device)
+
+
+def _astype(x: Any, dtype: np.dtype[Any]) -> Any:
+    """An array or a Tensor (create_graph) in ``dtype``: the VJP of a cast."""
+    return x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
+
+
+def _same_device(op: str, parts: Sequence[Tensor]) -> Any:
+    """The namespace of ``parts``' data, after checking that they share one device."""
+    arrays = [t.data for t in parts]
+    if not all(type(a) is np.ndarray for a in arrays):
+        devices.check_same_device(op, *arrays)
+    return _xp(arrays[0])
 
 
 def _swap_last(x: Any) -> Any:
@@ -1249,22 +1498,36 @@ def _as_matrix_grad(g: Any, a_ndim: int, b_ndim: int) -> Any:
     return g
 
 
+def _matrix_product(x: Any, y: Any) -> Any:
+    """x @ y for (stacks of) matrices. Where the axis summed over has length 1 each product is
+    an outer product, which for arrays a broadcast multiply computes without matmul's call per
+    matrix (a batched pass through a one-output layer is full of them). Tensors keep @: its
+    recorded VJPs are cheaper than those of a broadcast multiply."""
+    if x.shape[-1] == 1 and not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        return x * y
+    return x @ y
+
+
 def _matmul_d_a(g: Any, a: Any, b: Any, out: Any) -> Any:
     """dA = G B^T, promoting 1-D operands to matrices as numpy.matmul does."""
     if a.ndim == 2 and b.ndim == 2:  # the common case, without the reshaping below
-        return g @ b.T
+        return _matrix_product(g, b.T)  # batch axes of g broadcast like matmul's own
+    batch = g.ndim - out.ndim
     b2 = b[:, None] if b.ndim == 1 else b
-    grad = _as_matrix_grad(g, a.ndim, b.ndim) @ _swap_last(b2)
-    return _unbroadcast(grad, (1, *a.shape) if a.ndim == 1 else a.shape).reshape(a.shape)
+    grad = _matrix_product(_as_matrix_grad(g, a.ndim, b.ndim), _swap_last(b2))
+    grad = _unbroadcast(grad, (1, *a.shape) if a.ndim == 1 else a.shape, batch)
+    return grad.reshape(g.shape[:batch] + a.shape)
 
 
 def _matmul_d_b(g: Any, a: Any, b: Any, out: Any) -> Any:
     """dB = A^T G, promoting 1-D operands to matrices as numpy.matmul does."""
     if a.ndim == 2 and b.ndim == 2:
-        return a.T @ g
+        return _matrix_product(a.T, g)
+    batch = g.ndim - out.ndim
     a2 = a[None, :] if a.ndim == 1 else a
-    grad = _swap_last(a2) @ _as_matrix_grad(g, a.ndim, b.ndim)
-    return _unbroadcast(grad, (*b.shape, 1) if b.ndim == 1 else b.shape).reshape(b.shape)
+    grad = _matrix_product(_swap_last(a2), _as_matrix_grad(g, a.ndim, b.ndim))
+    grad = _unbroadcast(grad, (*b.shape, 1) if b.ndim == 1 else b.shape, batch)
+    return grad.reshape(g.shape[:batch] + b.shape)
 
 
 def _tensors(items: Sequence[ArrayLike], op: str) -> list[Tensor]:
@@ -1280,7 +1543,7 @@ def _slice_of(slot: tuple[Any, ...]) -> VJP:
 
 def _into_slice(slot: tuple[Any, ...]) -> JVP:
     """The JVP share of one input of a join: its tangent in its slice, zeros elsewhere."""
-    return lambda dx, *inputs_and_out: _scatter(dx, slot, True, inputs_and_out[-1])
+    return lambda dx, *inputs_and_out: _scatter(dx, slot, True, inputs_and_out[-1], 0)
 
 
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0, *, dim: int | None = None
@@ -1290,15 +1553,18 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0, *, dim: int | None 
     if dim is not None:
         axis = _torch_names("concatenate", axis, False, dim, None, axis_default=0)[0]
     parts = _tensors(tensors, "concatenate")
+    xp = _same_device("concatenate", parts)
     try:
-        data = np.concatenate([t.data for t in parts], axis=axis)
+        data = xp.concatenate([t.data for t in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
         shapes = ", ".join(str(t.shape) for t in parts)
         raise ValueError(f"concatenate: shapes {shapes} along axis {axis}: {error}") from None
-    before = (slice(None),) * (axis % data.ndim)  # the axes in front of the joined one
+    # the axes after the joined one; counted from the end, a slot also fits a gradient with
+    # batch axes in front
+    after = (slice(None),) * (data.ndim - 1 - axis % data.ndim)
     ends = np.cumsum([t.shape[axis] for t in parts]).tolist()
 
-    slots = [(*before, slice(start, stop)) for start, stop in zip([0, *ends], ends)]
+    slots = [(..., slice(start, stop), *after) for start, stop in zip([0, *ends], ends)]
     return Tensor._record(data, "concatenate", parts, [_slice_of(slot) for slot in slots],
                           [_into_slice(slot) for slot in slots])
 
@@ -1309,14 +1575,15 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0, *, dim: int | None = None
     if dim is not None:
         axis = _torch_names("stack", axis, False, dim, None, axis_default=0)[0]
     parts = _tensors(tensors, "stack")
+    xp = _same_device("stack", parts)
     try:
-        data = np.stack([t.data for t in parts], axis=axis)
+        data = xp.stack([t.data for t in parts], axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
         shapes = ", ".join(str(t.shape) for t in parts)
         raise ValueError(f"stack: shapes {shapes} along axis {axis}: {error}") from None
-    before = (slice(None),) * (axis % data.ndim)
+    after = (slice(None),) * (data.ndim - 1 - axis % data.ndim)  # as in concatenate
 
-    slots = [(*before, i) for i in range(len(parts))]
+    slots = [(..., i, *after) for i in range(len(parts))]
     return Tensor._record(data, "stack", parts, [_slice_of(slot) for slot in slots],
                           [_into_slice(slot) for slot in slots])
 
@@ -1334,17 +1601,21 @@ def _operand_pair(x: ArrayLike, y: ArrayLike, op: str) -> tuple[Tensor, Tensor]:
 def where(condition: Any, x: ArrayLike, y: ArrayLike) -> Tensor:
     """x where condition holds, else y;  d/dx = condition, d/dy = not condition (broadcast);
     forward: where(condition, dx, dy)."""
-    # a copy: the VJPs use the mask later, whatever the caller does with its array meanwhile
-    mask = np.array(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     a, b = _operand_pair(x, y, "where")
+    xp = _same_device("where", (a, b))
+    # a copy, on the operands' device (a host mask is copied over): the VJPs use the mask
+    # later, whatever the caller does with its array meanwhile
+    condition = condition.data if isinstance(condition, Tensor) else condition
+    mask = xp.array(condition if xp is np or type(condition) is not np.ndarray
+                    else devices.to_device(condition, devices.device_of(a.data)), dtype=bool)
     try:
-        data = np.where(mask, a.data, b.data)
+        data = xp.where(mask, a.data, b.data)
     except ValueError:
         raise ValueError(f"where: shapes {mask.shape}, {a.shape} and {b.shape} cannot be "
                          "broadcast together") from None
     return Tensor._record(data, "where", (a, b), (
-        lambda g, a, b, out: _unbroadcast(_where(mask, g, 0.0), a.shape),
-        lambda g, a, b, out: _unbroadcast(_where(mask, 0.0, g), b.shape)), (
+        lambda g, a, b, out: _unbroadcast(_where(mask, g, 0.0), a.shape, g.ndim - out.ndim),
+        lambda g, a, b, out: _unbroadcast(_where(mask, 0.0, g), b.shape, g.ndim - out.ndim)), (
         lambda da, a, b, out: _where(mask, da, 0.0),
         lambda db, a, b, out: _where(mask, 0.0, db)))
 
@@ -1366,35 +1637,61 @@ def _pick(a: ArrayLike, b: ArrayLike, op: str) -> Tensor:
     """maximum or minimum: each output element is picked from a or b, and its gradient goes to
     the one picked (half to each at a tie; at NaN, as in PyTorch, all of it to both)."""
     x, y = _operand_pair(a, b, op)
+    xp = _same_device(op, (x, y))
     xd, yd = x.data, y.data
     try:
-        data = np.maximum(xd, yd) if op == "maximum" else np.minimum(xd, yd)
+        data = xp.maximum(xd, yd) if op == "maximum" else xp.minimum(xd, yd)
     except ValueError:
         raise ValueError(f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast "
                          "together") from None
     x_loses, y_loses = (xd < yd, xd > yd) if op == "maximum" else (xd > yd, xd < yd)
-    tie = np.where(xd == yd, 0.5, 1.0)
+    tie = xp.where(xd == yd, 0.5, 1.0)
     # constants shaped like the output: the share of the gradient each operand gets
-    x_share = np.where(x_loses, 0.0, tie).astype(data.dtype)
-    y_share = np.where(y_loses, 0.0, tie).astype(data.dtype)
+    x_share = xp.where(x_loses, 0.0, tie).astype(data.dtype)
+    y_share = xp.where(y_loses, 0.0, tie).astype(data.dtype)
     return Tensor._record(data, op, (x, y), (
-        lambda g, x, y, out: _unbroadcast(g * x_share, x.shape),
-        lambda g, x, y, out: _unbroadcast(g * y_share, y.shape)), (
+        lambda g, x, y, out: _unbroadcast(g * x_share, x.shape, g.ndim - out.ndim),
+        lambda g, x, y, out: _unbroadcast(g * y_share, y.shape, g.ndim - out.ndim)), (
         lambda dx, x, y, out: dx * x_share,
         lambda dy, x, y, out: dy * y_share))
 
 
-def _rows(x: Any) -> Any:
-    """x as a matrix of rows: any batch axes flattened into the first."""
-    return x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+# linear's VJPs, vjp(g, x, weight[, bias], out): fixed functions, no closures per call. A
+# cotangent may carry batch axes in front (B + out.shape), giving B + the input's shape.
+
+def _rows(g: Any, x: Any, out_features: int) -> tuple[Any, Any]:
+    """linear's cotangent and input as matrices of rows (x's leading axes flattened into one):
+    G of shape B + (rows, out_features), B its batch axes, and x of shape (rows, in_features)."""
+    rows = math.prod(x.shape[:-1])
+    batch = g.shape[:g.ndim - x.ndim]
+    return g.reshape((*batch, rows, out_features)), x.reshape((rows, x.shape[-1]))
 
 
-# linear's VJPs, vjp(g, x, weight[, bias], out): fixed functions, no closures per call
-_LINEAR_VJPS: tuple[VJP, ...] = (
-    lambda g, x, w, *rest: g @ w,  # dx = G W
-    lambda g, x, w, *rest: g.T @ x if g.ndim == 2 else _rows(g).T @ _rows(x),  # dW = G^T x
-    lambda g, *rest: g.sum(axis=0) if g.ndim == 2 else _rows(g).sum(axis=0),  # db = sum_rows G
-)
+def _linear_d_x(g: Any, x: Any, w: Any, *rest: Any) -> Any:
+    """dx = G W (batch axes of G broadcast through the product)."""
+    return g @ w
+
+
+def _linear_d_weight(g: Any, x: Any, w: Any, *rest: Any) -> Any:
+    """dW = G^T x, summed over the rows of x."""
+    if g.ndim == 2 and x.ndim == 2:  # a matrix of rows, no batch axes: the common case
+        if x.shape[0] == 1 and not isinstance(g, Tensor):
+            # one row makes it an outer product, which matmul works out element by element:
+            # numpy's dot hands it to BLAS, 3x faster for a layer of 64 x 128
+            return g.T.dot(x)
+        return g.T @ x
+    g_rows, x_rows = _rows(g, x, w.shape[0])
+    return _swap_last(g_rows) @ x_rows
+
+
+def _linear_d_bias(g: Any, x: Any, w: Any, *rest: Any) -> Any:
+    """db = G summed over the rows of x."""
+    if g.ndim == 2 and x.ndim == 2:
+        return g.sum(axis=0)
+    return _rows(g, x, w.shape[0])[0].sum(axis=-2)
+
+
+_LINEAR_VJPS: tuple[VJP, ...] = (_linear_d_x, _linear_d_weight, _linear_d_bias)
 _LINEAR_VJPS_NO_BIAS = _LINEAR_VJPS[:2]
 # and its JVP shares, jvp(d_input, x, weight[, bias], out): d(x W^T + b) = dx W^T + x dW^T + db
 _LINEAR_JVPS: tuple[JVP, ...] = (
@@ -1409,6 +1706,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b as one node (PyTorch's F.linear): dx = G W, dW = G^T x, db = sum_rows G."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    operands = (x, weight) if bias is None else (x, weight, bias)
+    _same_device("linear", [t if isinstance(t, Tensor) else Tensor(t) for t in operands])
     xd, wd = x.data, weight.data
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
         raise ValueError(f"linear: input of shape {xd.shape} does not fit a weight of shape "
@@ -1426,39 +1725,54 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return Tensor._record(data, "linear", (x, weight, bias), _LINEAR_VJPS, _LINEAR_JVPS)
 
 
-def _class_labels(target: Any, logits_shape: tuple[int, ...]) -> np.ndarray:
+def _class_labels(target: Any, logits_shape: tuple[int, ...], xp: Any = np) -> np.ndarray:
     """``target`` as N integer labels in [0, C) for logits of shape (N, C), or a clear error.
 
     The labels are copied (the VJP reads them later) and are checked before any cast, so
     that a float label such as inf or 1e20 is reported as it is, not as a wrapped integer.
     """
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = target.data if isinstance(target, Tensor) else target
+    # host labels (a DataLoader's) are copied to the logits' device (namespace xp)
+    labels = labels if devices.is_array(labels) and xp is _xp(labels) else xp.asarray(
+        devices.to_host(labels) if devices.is_array(labels) else labels)
     if len(logits_shape) != 2 or labels.shape != logits_shape[:1]:
         raise ValueError(f"cross_entropy: expected logits of shape (N, C) and N labels, got "
                          f"logits {logits_shape} and labels {labels.shape}")
-    if labels.dtype.kind not in "iuf" or (labels.dtype.kind == "f" and not np.array_equal(
-            labels, np.round(labels))):  # NaN is not equal to itself, so it fails here too
+    kind = labels.dtype.kind
+    if kind in "iu":  # the usual case: one reduction checks both bounds
+        index = labels.astype(np.intp)  # a copy, whatever the dtype
+        # read as unsigned, a negative label (or a uint64 one beyond intp) is >= C too
+        if index.size and index.view(np.uintp).max() >= logits_shape[1]:
+            raise _label_range_error(labels, logits_shape[1])
+        return index
+    # floats must be whole numbers (NaN, not equal to itself, fails here too)
+    if kind != "f" or not bool((labels == labels.round()).all()):
         raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype}"
                         + (f" with values such as {_first_fraction(labels)}"
-                           if labels.dtype.kind == "f" else ""))
+                           if kind == "f" else ""))
     if labels.size and (labels.min() < 0 or labels.max() >= logits_shape[1]):
-        raise ValueError(f"cross_entropy: labels must lie in [0, {logits_shape[1]}), got values "
-                         f"from {labels.min()} to {labels.max()}")
-    return labels.astype(np.intp)  # a copy, whatever the dtype
+        raise _label_range_error(labels, logits_shape[1])
+    return labels.astype(np.intp)
+
+
+def _label_range_error(labels: np.ndarray, classes: int) -> ValueError:
+    return ValueError(f"cross_entropy: labels must lie in [0, {classes}), got values from "
+                      f"{labels.min().item()} to {labels.max().item()}")
 
 
 def _first_fraction(labels: np.ndarray) -> float:
     """The first float label that is not a whole number (for the error message)."""
-    return labels[labels != np.round(labels)][0]
+    return labels[labels != labels.round()][0].item()
 
 
-def _minus_onehot(p: Any, rows: np.ndarray, labels: np.ndarray) -> Any:
-    """p - onehot(labels): in place for a fresh array, as a recorded op for a Tensor."""
+def _minus_onehot(p: Any, targets: np.ndarray) -> Any:
+    """p - onehot(labels), the labels given as ``targets``, positions in p flattened: in place
+    for a fresh array, as a recorded op for a Tensor."""
     if isinstance(p, Tensor):
-        onehot = np.zeros(p.shape, dtype=p.dtype)
-        onehot[rows, labels] = 1.0
+        onehot = p._xp.zeros(p.shape, dtype=p.dtype)
+        onehot.reshape(-1)[targets] = 1.0  # reshape: a view of the new array
         return p - onehot
-    p[rows, labels] -= 1.0
+    p.reshape(-1)[targets] -= 1.0
     return p
 
 
@@ -1473,28 +1787,35 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
                          f"got {reduction!r}")
     z = logits if isinstance(logits, Tensor) else Tensor(logits)
     z_data = z.data
-    labels = _class_labels(target, z_data.shape)
-    rows = np.arange(len(labels))
-    shifted = z_data - z_data.max(axis=1, keepdims=True, initial=-np.inf)
-    e = np.exp(shifted)
+    xp = z._xp
+    targets = _class_labels(target, z_data.shape, xp)  # a copy of the labels, checked
+    n, classes = z_data.shape
+    # each row's label as its position in the flattened logits: a take there (and in the VJP
+    # an assignment) is ~3x faster than indexing by (rows, labels). Without classes there are
+    # no rows, but a step of 0 is an error.
+    targets += xp.arange(0, n * classes, classes or 1)
+    shifted = z_data - _max_kept(z_data, (1,))
+    e = xp.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
-    losses = np.log(total[:, 0]) - shifted[rows, labels]
+    losses = xp.log(total[:, 0]) - shifted.take(targets)
     data = losses if reduction == "none" else losses.sum()
     if reduction == "mean":  # the mean of no losses is NaN, as in PyTorch
-        data = data / z.shape[0] if z.shape[0] else np.nan
+        data = data / n if n else math.nan
     # With no rows the gradient is empty, so any nonzero count serves the derivatives.
-    count = z.shape[0] or 1
+    count = n or 1
 
     def slope(z: Any) -> Any:  # d(loss of each row)/dz = softmax(z) - onehot(labels)
         # softmax(z); for the very array this forward pass saw, from the arrays it computed
         probs = e / total if z is z_data else _softmax(z, axis=1)
-        return _minus_onehot(probs, rows, labels)
+        return _minus_onehot(probs, targets)
 
-    def vjp(g: Any, z: Any, out: Any) -> Any:
+    def vjp(g: Any, z: Any, out: Any) -> Any:  # g: B + out.shape, B any batch axes
         grad = slope(z)
-        if reduction == "none":
-            return grad * g[:, None]
-        scale = g / count if reduction == "mean" else g
+        if reduction == "none":  # g: B + (N,), one number per row
+            return grad * g.reshape((*g.shape, 1))
+        scale = g / count if reduction == "mean" else g  # g: B, one number per slice
+        if g.ndim:
+            return grad * scale.reshape((*g.shape, 1, 1))
         if isinstance(grad, Tensor):
             return grad * scale
         grad *= scale  # a fresh array: scaled in place
@@ -1505,4 +1826,4 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         if reduction == "none":
             return per_row
         return per_row.sum() / count if reduction == "mean" else per_row.sum()
-    return Tensor._record(np.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,), (jvp,))
+    return Tensor._record(xp.asarray(data, dtype=z.dtype), "cross_entropy", (z,), (vjp,), (jvp,))

@@ -46,22 +46,29 @@ Scalar = Any  # a float on the fast path, a Value when the gradient's graph is b
 Derivative = Callable[..., tuple[Scalar, ...]]
 
 
-def _record(data: float, op: str, parents: tuple[Value, ...], derivative: Derivative) -> Value:
+def _record(data: float, op: str, parents: tuple[Value, ...], derivative: Derivative,
+            local_grads: tuple[float, ...] | None = None) -> Value:
     """Make an op's output node; under ``no_grad`` it keeps no parents.
 
     ``derivative(*parents, out)`` gives d(out)/d(parent) for each parent; it is evaluated on
-    the floats now, and on the nodes again if a ``create_graph`` pass needs them.
+    the floats now (unless the op passes those numbers as ``local_grads``), and on the nodes
+    again if a ``create_graph`` pass needs them.
     """
     out = Value.__new__(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._op = op
+    out._pending = None
     if _grad_mode.get():
         out._parents = parents
         out._derivative = derivative
-        if len(parents) == 1:  # most ops: no list of operands to build
+        if local_grads is not None:
+            out._local_grads = local_grads
+        elif len(parents) == 1:  # most ops: no list of operands to build
             out._local_grads = derivative(parents[0].data, data)
+        elif len(parents) == 2:
+            out._local_grads = derivative(parents[0].data, parents[1].data, data)
         else:
             out._local_grads = derivative(*[parent.data for parent in parents], data)
     else:
@@ -209,6 +216,7 @@ class Value(ScalarComposites, Node):
         self.grad = 0.0
         self.label = label
         self._op = ""
+        self._pending = None
         self._parents: tuple[Value, ...] = ()
         self._derivative: Derivative = _no_inputs
         self._local_grads: tuple[float, ...] = ()
@@ -219,6 +227,19 @@ class Value(ScalarComposites, Node):
             self._check_unchanged(local_grads)
             return [upstream * local for local in local_grads]
         return [upstream * local for local in self._local_grads]
+
+    @staticmethod
+    def _propagate(order: list[Node], empty: object, keep_grads: bool) -> None:
+        """``Node._propagate`` written out for floats: the hot loop of a scalar backward pass,
+        one multiplication per edge by the local derivative the forward pass stored."""
+        for node in order:
+            upstream = node._pending
+            if keep_grads:
+                node.grad = upstream
+            for parent, local in zip(node._parents, node._local_grads):
+                pending = parent._pending
+                parent._pending = (upstream * local if pending is empty
+                                   else pending + upstream * local)
 
     def _check_unchanged(self, local_grads: Sequence[Value | float]) -> None:
         """The derivatives rebuilt from the nodes must be the numbers the forward pass found;
@@ -235,7 +256,7 @@ class Value(ScalarComposites, Node):
     def _lift(self, x: object, op: str) -> Value:
         return _as_value(x, op)
 
-    def _accumulate(self, gradient: float, shared: bool) -> None:
+    def _accumulate(self, gradient: float) -> None:
         # None (set by zero_grad) means "no gradient yet", as for a Tensor
         self.grad = gradient if self.grad is None else self.grad + gradient
 
@@ -286,21 +307,21 @@ class Value(ScalarComposites, Node):
 
     def __add__(self, other: Operand) -> Value:
         """d(a+b)/da = 1, d(a+b)/db = 1"""
-        other = _as_value(other, "+")
+        other = other if other.__class__ is Value else _as_value(other, "+")
         return _record(self.data + other.data, "+", (self, other), Value._add_slopes)
 
     _add_slopes = staticmethod(lambda a, b, out: (1.0, 1.0))
 
     def __mul__(self, other: Operand) -> Value:
         """d(ab)/da = b, d(ab)/db = a"""
-        other = _as_value(other, "*")
+        other = other if other.__class__ is Value else _as_value(other, "*")
         return _record(self.data * other.data, "*", (self, other), Value._mul_slopes)
 
     _mul_slopes = staticmethod(lambda a, b, out: (b, a))
 
     def __truediv__(self, other: Operand) -> Value:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2"""
-        other = _as_value(other, "/")
+        other = other if other.__class__ is Value else _as_value(other, "/")
         if other.data == 0:
             raise ZeroDivisionError(f"Value /: division of {self.data!r} by zero")
         return _record(self.data / other.data, "/", (self, other), Value._div_slopes)
@@ -436,13 +457,17 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; "
                          "they must have the same length")
-    w_nodes = [_as_value(w, "dot") for w in weights]
-    x_nodes = [_as_value(x, "dot") for x in inputs]
+    w_nodes = [w if w.__class__ is Value else _as_value(w, "dot") for w in weights]
+    x_nodes = [x if x.__class__ is Value else _as_value(x, "dot") for x in inputs]
     b_node = _as_value(bias, "dot")
+    w_data = [w.data for w in w_nodes]
+    x_data = [x.data for x in x_nodes]
     total = b_node.data
-    for w, x in zip(w_nodes, x_nodes):
-        total += w.data * x.data
-    return _record(total, "dot", (*w_nodes, *x_nodes, b_node), _dot_slopes)
+    for w, x in zip(w_data, x_data):
+        total += w * x
+    # the derivatives are the numbers at hand: no need to unpack them again in _dot_slopes
+    return _record(total, "dot", (*w_nodes, *x_nodes, b_node), _dot_slopes,
+                   (*x_data, *w_data, 1.0))
 
 
 def _dot_slopes(*wxb_out: Scalar) -> tuple[Scalar, ...]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor, Value, linear, where
+from autograd_core import Tensor, Value, devices, linear, where
 from autograd_core import cross_entropy as _fused_cross_entropy
 
 from . import rng
@@ -107,7 +107,9 @@ def _indices(name: str, what: str, values: Any, count: int | None) -> np.ndarray
     The checks come before any cast, so a label such as 1e20 or inf is reported as it is.
     """
     try:
-        array = np.asarray(values.data if isinstance(values, Tensor) else values)
+        raw = values.data if isinstance(values, Tensor) else values
+        # checked on the host; indexing copies them to the input's device
+        array = devices.to_host(raw) if devices.is_array(raw) else np.asarray(raw)
     except (TypeError, ValueError) as error:  # ragged nested lists, for instance
         raise TypeError(f"{name}: {what} must be integers ({error})") from None
     kind = array.dtype.kind
@@ -248,7 +250,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
         return x
     keep = np.asarray(gen.random(x.shape) >= p)  # P(u < p) = p: each dropped with probability p
     scale = 0.0 if p == 1 else 1 / (1 - p)  # p = 1 drops everything
-    return x * (keep * scale).astype(x.dtype)
+    return x * devices.to_device((keep * scale).astype(x.dtype), x.device)  # x's device
 
 
 def _normalized_shape(name: str, normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -432,7 +434,8 @@ def _clamped_log(x: Tensor) -> Tensor:
     if normal.all():
         return clamped
     with np.errstate(divide="ignore"):  # ln 0 = -inf, clamped on the same line
-        below = np.maximum(np.log(x.data), -100.0)
+        xp = devices.namespace_of(x.data)
+        below = xp.maximum(xp.log(x.data), -100.0)
     return where(normal, clamped, below)
 
 
@@ -515,7 +518,8 @@ def cross_entropy(input: Tensor, target: Target, *, reduction: str = "mean",
     l = -sum_c q_c ln softmax(z)_c and dl/dz = softmax(z) - q (PyTorch's definition).
     """
     return _cross_entropy("cross_entropy", input, target,
-                          _check_reduction("cross_entropy", reduction), label_smoothing)
+                          _check_reduction("cross_entropy", reduction),
+                          _smoothing("cross_entropy", label_smoothing))
 
 
 def _smoothing(name: str, label_smoothing: object) -> float:
@@ -527,7 +531,8 @@ def _smoothing(name: str, label_smoothing: object) -> float:
 
 def _cross_entropy(name: str, input: Any, target: Target, reduction: str,
                    label_smoothing: float) -> Tensor:
-    e = _smoothing(name, label_smoothing)
+    """cross_entropy with its reduction and label smoothing already checked (by the function,
+    or once by CrossEntropyLoss when it is made); the messages name ``name``."""
     z = _input_tensor(name, input)
     try:  # one fused node (fast, stable); its messages gain the caller's name
         nll = _fused_cross_entropy(z, target, reduction)
@@ -536,11 +541,11 @@ def _cross_entropy(name: str, input: Any, target: Target, reduction: str,
             raise
         kind = TypeError if isinstance(error, TypeError) else ValueError
         raise kind(f"{name}: {error}") from None
-    if e == 0.0:
+    if label_smoothing == 0.0:
         return nll
     # the uniform part of q: -(1/C) sum_c ln softmax(z)_c per row, reduced like nll
     uniform = _reduce(-z.log_softmax(axis=1).sum(axis=1), reduction)
-    return (1 - e) * nll + uniform * (e / z.shape[1])
+    return (1 - label_smoothing) * nll + uniform * (label_smoothing / z.shape[1])
 
 
 def nll_loss(input: Tensor, target: Target, *, reduction: str = "mean") -> Tensor:

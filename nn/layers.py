@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, devices
 
 from . import functional as F
 from . import init, rng
@@ -74,11 +74,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=gen)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear: expected input of shape (..., {self.in_features}), got "
-                             f"shape {x.shape}")
-        return F.linear(x, self.weight, self.bias)
+        try:  # linear checks the shapes (once); a misfit is then told in the layer's terms
+            return F.linear(x, self.weight, self.bias)
+        except ValueError:
+            shape = _as_tensor(x).shape
+            if not shape or shape[-1] != self.in_features:
+                raise ValueError(f"Linear: expected input of shape (..., {self.in_features}), "
+                                 f"got shape {shape}") from None
+            raise
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -535,7 +538,8 @@ class BatchNorm1d(Module):
             out = self._normalise_with_batch(x, axes)
         else:
             mean = self.running_mean.reshape(per_feature)
-            out = (x - mean) / np.sqrt(self.running_var.reshape(per_feature) + self.eps)
+            xp = devices.namespace_of(self.running_var)
+            out = (x - mean) / xp.sqrt(self.running_var.reshape(per_feature) + self.eps)
         if self.weight is not None and self.bias is not None:
             out = out * self.weight.reshape(per_feature) + self.bias.reshape(per_feature)
         return out

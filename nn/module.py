@@ -30,7 +30,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd_core import Tensor, Value
+from autograd_core import Tensor, Value, devices
+from autograd_core.devices import Device
 
 from .utils import _reset_grad
 
@@ -95,7 +96,7 @@ class Module:
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) for every parameter, each shared one once."""
         for name, entry in self._named_entries():
-            if not isinstance(entry, np.ndarray):  # the rest are buffers
+            if not devices.is_array(entry):  # the rest are buffers
                 yield (f"{prefix}.{name}" if prefix else name), entry
 
     def parameters(self) -> list[Parameter]:
@@ -119,6 +120,30 @@ class Module:
         """Evaluation mode: dropout off, batch norm uses its running statistics."""
         return self.train(False)
 
+    def to(self, device: Device | str) -> Module:
+        """Move every parameter and buffer to ``device`` ("cpu", "cuda", "cuda:1") in place and
+        return the module, as PyTorch's ``model.to("cuda")``. The parameters stay the same
+        Tensors (an optimizer made before still holds them); each move counts as an in-place
+        write, so a graph recorded before it cannot be differentiated after it. Scalar
+        ``Value`` parameters stay Python floats."""
+        device = Device(device)
+        devices.backend_for(device)  # a missing CuPy or GPU is reported before anything moves
+        for p in self.parameters():
+            if isinstance(p, Tensor):
+                p._relocate(device)
+        for module in self.modules():
+            for name, array in list(module._own_buffers()):
+                setattr(module, name, devices.to_device(array, device))
+        return self
+
+    def cpu(self) -> Module:
+        """``to("cpu")``."""
+        return self.to("cpu")
+
+    def cuda(self, device: int | None = None) -> Module:
+        """``to("cuda")`` (or ``to("cuda:<device>")``)."""
+        return self.to(Device("cuda", device))
+
     # ---- buffers -------------------------------------------------------------------------
 
     def register_buffer(self, name: str, array: np.ndarray | None) -> None:
@@ -128,7 +153,7 @@ class Module:
         """
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
-        if array is not None and not isinstance(array, np.ndarray):
+        if array is not None and not devices.is_array(array):
             raise TypeError(f"register_buffer: {name!r} must be a numpy array or None, got "
                             f"{type(array).__name__}")
         # vars(), not getattr: modules need not call an __init__, so the list is made on demand
@@ -145,7 +170,7 @@ class Module:
             array = getattr(self, name)
             if array is None:
                 continue
-            if not isinstance(array, np.ndarray):
+            if not devices.is_array(array):
                 raise TypeError(f"{type(self).__name__}: buffer {name!r} must be a numpy array, "
                                 f"got {type(array).__name__}")
             yield name, array
@@ -173,7 +198,7 @@ class Module:
     def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
         """(dotted name, array) for every buffer of this module and its sub-modules."""
         for name, entry in self._named_entries():
-            if isinstance(entry, np.ndarray):
+            if devices.is_array(entry):
                 yield name, entry
 
     def buffers(self) -> list[np.ndarray]:
@@ -183,7 +208,7 @@ class Module:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """{dotted name: array copy} for every parameter (a Value as a 0-d array) and buffer."""
-        return {name: _as_array(entry).copy() for name, entry in self._named_entries()}
+        return {name: _host_copy(_as_array(entry)) for name, entry in self._named_entries()}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy ``state``'s arrays into the parameters and buffers of the same names, in place.
@@ -218,8 +243,8 @@ class Module:
                 entry.data = float(array)
             elif isinstance(entry, Tensor):
                 entry._overwrite(array)  # counted: a graph recorded before cannot use it
-            else:
-                entry[...] = array  # a buffer
+            else:  # a buffer, on its device
+                entry[...] = devices.to_device(array, devices.device_of(entry))
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -284,11 +309,18 @@ def _as_array(entry: Entry) -> np.ndarray:
     return entry.data if isinstance(entry, Tensor) else entry
 
 
+def _host_copy(array: Any) -> np.ndarray:
+    """A numpy copy of ``array`` (from any device): what state_dict holds and files store."""
+    host = devices.to_host(array)
+    return host.copy() if host is array else host
+
+
 def _converted(name: str, value: Any, entry: Entry) -> np.ndarray:
     """``value`` as a new array of ``entry``'s shape and dtype, or a ValueError naming ``name``."""
     target = _as_array(entry)
     try:
-        array = np.asarray(value.data if isinstance(value, (Tensor, Value)) else value)
+        raw = value.data if isinstance(value, (Tensor, Value)) else value
+        array = devices.to_host(raw) if devices.is_array(raw) else np.asarray(raw)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{name}: not an array ({error})") from None
     if array.dtype.kind not in "biuf":

@@ -176,6 +176,8 @@ def test_errors() -> None:
     x, y = Tensor(np.zeros(2), requires_grad=True), Tensor(np.zeros(2), requires_grad=True)
     with pytest.raises(RuntimeError, match="closure"):
         LBFGS([x]).step()
+    with pytest.raises(TypeError, match="LBFGS: the closure must return the loss"):
+        LBFGS([x]).step(lambda: None)
     with pytest.raises(ValueError, match="parameter groups"):
         LBFGS([{"params": [x]}, {"params": [y]}])
     with pytest.raises(ValueError, match="line_search_fn"):

@@ -1,7 +1,6 @@
-"""Optimizers and learning-rate schedulers with PyTorch's names, defaults and arithmetic."""
+"""Optimizers and learning-rate schedulers with PyTorch's names, defaults and update rules."""
 
 from . import lr_scheduler
-from ._arith import is_exact_fma, set_exact_fma
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .gd import GD
@@ -12,4 +11,4 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["GD", "LBFGS", "SGD", "Adagrad", "Adam", "AdamW", "Newton", "Optimizer", "RMSprop",
-           "is_exact_fma", "lr_scheduler", "set_exact_fma"]
+           "lr_scheduler"]

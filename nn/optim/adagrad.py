@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ._arith import Array, add, addcdiv, addcmul, full_like
-from .optimizer import Optimizer, ParamGroup, Params, State
+from autograd_core.devices import namespace_of
+
+from .optimizer import Array, Optimizer, ParamGroup, Params, State
 
 
 class Adagrad(Optimizer):
@@ -29,13 +30,14 @@ class Adagrad(Optimizer):
                                    "initial_accumulator_value", "eps")
 
     def _init_state(self, param: Array, group: ParamGroup) -> State:
-        return {"step": 0, "sum": full_like(param, group["initial_accumulator_value"])}
+        return {"step": 0,  # on the parameter's device
+                "sum": namespace_of(param).full_like(param, group["initial_accumulator_value"])}
 
-    def _update(self, param: Array, grad: Array, state: State, group: ParamGroup) -> Array:
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: ParamGroup) -> None:
         state["step"] += 1
+        t, s = state["step"], state["sum"]
         if group["weight_decay"] != 0:
-            grad = add(grad, param, group["weight_decay"])
-        decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"] = addcmul(state["sum"], grad, grad)
-        std = np.sqrt(state["sum"]) + group["eps"]
-        return addcdiv(param, grad, std, -decayed_lr)
+            g = g + group["weight_decay"] * p
+        clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
+        s += g * g
+        p -= clr * g / (namespace_of(s).sqrt(s) + group["eps"])

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from ._arith import Array, add, addcdiv, addcmul, full_like, lerp
-from .optimizer import Optimizer, ParamGroup, Params, State
+from autograd_core.devices import namespace_of
+
+from .optimizer import Array, Optimizer, ParamGroup, Params, State
 
 
 class Adam(Optimizer):
-    """p <- p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps),  m, v: EMAs of g, g^2.
+    """p <- p - lr * m_hat / (sqrt(v_hat) + eps),  m_hat, v_hat: bias-corrected EMAs of g, g^2.
 
     PyTorch's algorithm: m <- beta1 m + (1-beta1) g and v <- beta2 v + (1-beta2) g^2, both from
-    0; t counts this parameter's steps from 1; g includes weight_decay * p (L2 penalty);
-    with ``amsgrad`` v is replaced by its running maximum. Rounding as PyTorch computes it:
-    denominator sqrt(v) / sqrt(1 - beta2^t) + eps, step size lr / (1 - beta1^t).
+    0, then m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t); t counts this parameter's
+    steps from 1; g includes weight_decay * p (L2 penalty); with ``amsgrad`` v is replaced by
+    its running maximum. As in PyTorch, the corrections divide scalars, not arrays:
+    sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2^t), and lr * m_hat = lr / (1 - beta1^t) * m.
     """
 
     _decoupled_weight_decay = False
@@ -38,30 +41,30 @@ class Adam(Optimizer):
                 raise self._invalid(f"betas[{i}]", beta, "must be in [0, 1)")
 
     def _init_state(self, param: Array, group: ParamGroup) -> State:
-        state = {"step": 0, "exp_avg": full_like(param, 0.0), "exp_avg_sq": full_like(param, 0.0)}
+        xp = namespace_of(param)  # the state lives on the parameter's device
+        state = {"step": 0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = full_like(param, 0.0)
+            state["max_exp_avg_sq"] = xp.zeros_like(param)
         return state
 
-    def _update(self, param: Array, grad: Array, state: State, group: ParamGroup) -> Array:
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: ParamGroup) -> None:
         state["step"] += 1
-        step, lr, weight_decay = state["step"], group["lr"], group["weight_decay"]
+        t, lr, weight_decay = state["step"], group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
         if weight_decay != 0:
             if self._decoupled_weight_decay:
-                param = np.multiply(param, 1 - lr * weight_decay)
+                p *= 1 - lr * weight_decay
             else:
-                grad = add(grad, param, weight_decay)
-        state["exp_avg"] = lerp(state["exp_avg"], grad, 1 - beta1)
-        state["exp_avg_sq"] = addcmul(np.multiply(state["exp_avg_sq"], beta2), grad, grad,
-                                      1 - beta2)
-        second_moment = state["exp_avg_sq"]
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], second_moment)
-            second_moment = state["max_exp_avg_sq"]
-        step_size = lr / (1 - beta1 ** step)
-        denominator = np.sqrt(second_moment) / (1 - beta2 ** step) ** 0.5 + group["eps"]
-        return addcdiv(param, state["exp_avg"], denominator, -step_size)
+                g = g + weight_decay * p
+        m *= beta1  # m = beta1 m + (1 - beta1) g
+        m += (1 - beta1) * g
+        v *= beta2  # v = beta2 v + (1 - beta2) g^2
+        v += (1 - beta2) * g * g
+        if group["amsgrad"]:  # v_max = max(v_max, v), used in place of v
+            v = namespace_of(p).maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        denominator = namespace_of(p).sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
+        p -= lr / (1 - beta1 ** t) * m / denominator
 
 
 class AdamW(Adam):

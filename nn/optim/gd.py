@@ -22,11 +22,10 @@ from autograd_core import Tensor, Value
 from autograd_core.engine import enable_grad
 
 from ..utils import _grad_values
-from ._arith import Array, add
-from .optimizer import Optimizer, Parameter, Params, State, _write
+from .optimizer import Array, Optimizer, Parameter, Params, State, _write
 
 
-def _loss_number(loss: Any) -> float:
+def _loss_number(loss: Any, optimizer: str) -> float:
     """The closure's loss as a float: a Value's data, a one-element Tensor's item, a number."""
     if isinstance(loss, Value):
         return loss.data
@@ -34,15 +33,20 @@ def _loss_number(loss: Any) -> float:
         return loss.item()
     if isinstance(loss, Real) and not isinstance(loss, bool):
         return float(loss)
-    raise TypeError(f"GD: the closure must return the loss (a Value, a one-element Tensor or a "
-                    f"number), got {type(loss).__name__}")
+    raise TypeError(f"{optimizer}: the closure must return the loss (a Value, a one-element "
+                    f"Tensor or a number), got {type(loss).__name__}")
 
 
-def _gradient(p: Parameter) -> Array:
-    """A parameter's gradient (its numbers, if it is a node); a parameter without one (None)
-    counts as flat, as in PyTorch's LBFGS: it will not move."""
-    grad = _grad_values(p)
-    return np.zeros_like(p.data) if grad is None else grad
+def _gradients(params: list[Parameter], optimizer: str) -> list[Array]:
+    """Each parameter's gradient (its numbers, if it is a node). A parameter without one (None)
+    counts as flat, as in PyTorch's LBFGS: it will not move. When none has one, the closure
+    did not call backward: stepping on zero gradients would silently do nothing."""
+    grads = [_grad_values(p) for p in params]
+    if all(grad is None for grad in grads):
+        raise RuntimeError(f"{optimizer}: no parameter has a gradient after the closure ran; "
+                           "the closure must call loss.backward() (after zero_grad()) and "
+                           "return the loss")
+    return [np.zeros_like(p.data) if grad is None else grad for p, grad in zip(params, grads)]
 
 
 def _dot(gradients: list[Array]) -> float:
@@ -120,10 +124,11 @@ class GD(Optimizer):
         params: list[Parameter] = group["params"]
         with enable_grad():
             loss = closure()
+        loss_before = _loss_number(loss, self._name)
         start = [np.copy(p.data) for p in params]
-        gradients = [np.copy(_gradient(p)) for p in params]
+        gradients = [np.copy(g) for g in _gradients(params, self._name)]
         record = self._record
-        record.update(step=record.get("step", 0) + 1, loss_before=_loss_number(loss),
+        record.update(step=record.get("step", 0) + 1, loss_before=loss_before,
                       slope=-_dot(gradients))
         if not group["armijo"]:
             self._move(params, start, gradients, group["lr"])
@@ -134,9 +139,9 @@ class GD(Optimizer):
 
     def _move(self, params: list[Parameter], start: list[Array], gradients: list[Array],
               step_size: float) -> None:
-        """x <- start - step_size * grad (the same rounding as SGD's update)."""
+        """x <- start - step_size * grad (the same arithmetic as SGD's update)."""
         for p, x, g in zip(params, start, gradients):
-            _write(p, add(x, g, -step_size))
+            _write(p, x - step_size * g)
 
     def _line_search(self, closure: Callable[[], Any], params: list[Parameter],
                      start: list[Array], gradients: list[Array], record: State) -> None:
@@ -147,7 +152,7 @@ class GD(Optimizer):
             step_size = alpha ** backtracks * lr
             self._move(params, start, gradients, step_size)
             with enable_grad():
-                f_trial = _loss_number(closure())
+                f_trial = _loss_number(closure(), self._name)
             if f_trial <= f_start + sigma * step_size * slope:  # NaN fails: it backtracks
                 record.update(step_size=step_size, backtracks=backtracks, loss=f_trial)
                 return

@@ -18,9 +18,8 @@ import numpy as np
 
 from autograd_core.engine import enable_grad
 
-from ._arith import Array
-from .gd import _gradient, _loss_number
-from .optimizer import Optimizer, Parameter, Params, State, _write
+from .gd import _gradients, _loss_number
+from .optimizer import Array, Optimizer, Parameter, Params, State, _write
 
 # f and grad f at x + t d, for the line search.
 Objective = Callable[[Array, float, Array], tuple[float, Array]]
@@ -204,13 +203,13 @@ class LBFGS(Optimizer):
     # ---- the parameters as one vector -------------------------------------------------------
 
     def _flat_params(self) -> Array:
-        return np.concatenate([np.ravel(np.asarray(p.data, dtype=np.float64))
-                               for p in self._params])
+        """x, in the parameters' dtype (float32 Tensors alone give float32; a Value's float is
+        float64)."""
+        return np.concatenate([np.ravel(p.data) for p in self._params])
 
     def _flat_grad(self) -> Array:
-        # A Tensor without a gradient counts as flat, as in PyTorch.
-        return np.concatenate([np.ravel(np.asarray(_gradient(p), dtype=np.float64))
-                               for p in self._params])
+        # A parameter without a gradient counts as flat, as in PyTorch.
+        return np.concatenate([np.ravel(g) for g in _gradients(self._params, self._name)])
 
     def _set_params(self, x: Array) -> None:
         offset = 0
@@ -222,7 +221,7 @@ class LBFGS(Optimizer):
     def _evaluate(self, closure: Callable[[], Any]) -> tuple[Any, float, Array]:
         with enable_grad():
             loss = closure()
-        return loss, _loss_number(loss), self._flat_grad()
+        return loss, _loss_number(loss, self._name), self._flat_grad()
 
     # ---- the step ---------------------------------------------------------------------------
 

@@ -21,9 +21,8 @@ import numpy as np
 from autograd_core import Tensor, Value
 from autograd_core.engine import enable_grad, gradients
 
-from ._arith import Array
 from .gd import _loss_number
-from .optimizer import Optimizer, Parameter, Params, _write
+from .optimizer import Array, Optimizer, Parameter, Params, _write
 
 
 class Newton(Optimizer):
@@ -70,7 +69,8 @@ class Newton(Optimizer):
                 "Newton: H + damping I is singular (the loss is flat along some direction, "
                 "e.g. a parameter it does not depend on); use damping > 0") from None
         self._move(lr=group["lr"], direction=direction)
-        self.last_step = {"loss": _loss_number(loss), "grad_norm": float(np.linalg.norm(g)),
+        self.last_step = {"loss": _loss_number(loss, self._name),
+                          "grad_norm": float(np.linalg.norm(g)),
                           "decrement": float(-g @ direction)}
         return loss
 

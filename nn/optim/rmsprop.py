@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ._arith import Array, add, addcdiv, addcmul, full_like, lerp
-from .optimizer import Optimizer, ParamGroup, Params, State
+from autograd_core.devices import namespace_of
+
+from .optimizer import Array, Optimizer, ParamGroup, Params, State
 
 
 class RMSprop(Optimizer):
@@ -27,28 +28,33 @@ class RMSprop(Optimizer):
         self._require_non_negative(group, "lr", "alpha", "eps", "weight_decay", "momentum")
 
     def _init_state(self, param: Array, group: ParamGroup) -> State:
-        state = {"step": 0, "square_avg": full_like(param, 0.0)}
+        xp = namespace_of(param)  # the state lives on the parameter's device
+        state = {"step": 0, "square_avg": xp.zeros_like(param)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = full_like(param, 0.0)
+            state["momentum_buffer"] = xp.zeros_like(param)
         if group["centered"]:
-            state["grad_avg"] = full_like(param, 0.0)
+            state["grad_avg"] = xp.zeros_like(param)
         return state
 
-    def _update(self, param: Array, grad: Array, state: State, group: ParamGroup) -> Array:
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: ParamGroup) -> None:
         state["step"] += 1
-        alpha = group["alpha"]
+        lr, alpha, momentum = group["lr"], group["alpha"], group["momentum"]
         if group["weight_decay"] != 0:
-            grad = add(grad, param, group["weight_decay"])
-        state["square_avg"] = addcmul(np.multiply(state["square_avg"], alpha), grad, grad,
-                                      1 - alpha)
+            g = g + group["weight_decay"] * p
+        v = state["square_avg"]
+        v *= alpha  # v = alpha v + (1 - alpha) g^2
+        v += (1 - alpha) * g * g
         if group["centered"]:
-            state["grad_avg"] = lerp(state["grad_avg"], grad, 1 - alpha)
-            variance = addcmul(state["square_avg"], state["grad_avg"], state["grad_avg"], -1)
-            denominator = np.sqrt(variance) + group["eps"]
+            m = state["grad_avg"]
+            m *= alpha  # m = alpha m + (1 - alpha) g
+            m += (1 - alpha) * g
+            denominator = namespace_of(v).sqrt(v - m * m) + group["eps"]
         else:
-            denominator = np.sqrt(state["square_avg"]) + group["eps"]
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = addcdiv(
-                np.multiply(state["momentum_buffer"], group["momentum"]), grad, denominator)
-            return add(param, state["momentum_buffer"], -group["lr"])
-        return addcdiv(param, grad, denominator, -group["lr"])
+            denominator = namespace_of(v).sqrt(v) + group["eps"]
+        if momentum > 0:
+            b = state["momentum_buffer"]
+            b *= momentum  # b = momentum b + g / denominator
+            b += g / denominator
+            p -= lr * b
+        else:
+            p -= lr * g / denominator

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._arith import Array, add
+from autograd_core.devices import namespace_of
+
 from .optimizer import Optimizer, ParamGroup, Params, State
 
 
@@ -33,18 +34,18 @@ class SGD(Optimizer):
                              f"dampening, got momentum {group['momentum']!r} and dampening "
                              f"{group['dampening']!r}")
 
-    def _update(self, param: Array, grad: Array, state: State, group: ParamGroup) -> Array:
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: ParamGroup) -> None:
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if group["maximize"]:
-            grad = np.negative(grad)
-        if group["weight_decay"] != 0:
-            grad = add(grad, param, group["weight_decay"])
-        momentum = group["momentum"]
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * p
         if momentum != 0:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:  # the first step takes the gradient as it is
-                buffer = np.copy(grad)
+            b = state.get("momentum_buffer")
+            if b is None:  # the first step takes the gradient as it is
+                state["momentum_buffer"] = b = namespace_of(p).array(g, dtype=p.dtype)  # copy
             else:
-                buffer = add(np.multiply(buffer, momentum), grad, 1 - group["dampening"])
-            state["momentum_buffer"] = buffer
-            grad = add(grad, buffer, momentum) if group["nesterov"] else buffer
-        return add(param, grad, -group["lr"])
+                b *= momentum  # b = momentum b + (1 - dampening) g
+                b += (1 - group["dampening"]) * g
+            g = g + momentum * b if group["nesterov"] else b
+        p -= lr * g
