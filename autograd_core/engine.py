@@ -248,7 +248,7 @@ def backward(root: Node, gradient: Any, create_graph: bool = False) -> None:
     gradient is one too. With ``create_graph=True`` it is a node, and so is every gradient.
     """
     with _BackwardPass(create_graph):  # (the sums below are recorded too, with create_graph)
-        interior, leaves = _pass(root, gradient, True, create_graph)
+        _, leaves = _pass(root, gradient, True, create_graph)
         for leaf in leaves:  # this pass's total, added once (as PyTorch does)
             leaf._accumulate(leaf._pending)
             leaf._pending = None
