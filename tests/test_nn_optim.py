@@ -9,7 +9,6 @@ where AUTOGRAD_CORE_REQUIRE_TORCH=1 (``make test``, and so CI, sets it): there t
 from __future__ import annotations
 
 import math
-import os
 import re
 from fractions import Fraction
 from typing import Any
@@ -219,18 +218,6 @@ def test_float32_parameters_are_updated_in_float32() -> None:
 
 
 # ---- agreement with torch.optim over hundreds of steps ------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        reason = "PyTorch is not installed: pip install 'autograd-core[torch]'"
-        if os.environ.get("AUTOGRAD_CORE_REQUIRE_TORCH") == "1":
-            pytest.fail(f"{reason} (AUTOGRAD_CORE_REQUIRE_TORCH=1: make test installs it)")
-        pytest.skip(reason)
-    return torch
 
 
 TORCH_CONFIGS = [

@@ -13,7 +13,6 @@ with Tensors (create_graph).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import hypothesis.extra.numpy as hnp
@@ -21,9 +20,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_batched_vjp import check_batched  # one pass vs one pass per slice, and 2nd order
 
 import autograd_core as ac
-from autograd_core import Tensor, Value, engine, nn
+from autograd_core import Tensor, Value, nn
 from autograd_core.nn import functional as F
 
 BATCHED = settings(max_examples=25, deadline=None)
@@ -35,42 +35,6 @@ def draw_array(data: st.DataObject, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # ---- batched cotangents ---------------------------------------------------------------------
-
-def check_batched(f: Callable[..., Tensor], inputs: list[np.ndarray], batch: tuple[int, ...]
-                  ) -> None:
-    """A (batch + out.shape) cotangent, as an array and as a Tensor (create_graph), gives
-    what one pass per batch slice gives; the Tensor gradients differentiate like those."""
-    rng = np.random.default_rng(sum(x.size for x in inputs) + len(batch))
-    leaves = [Tensor(x, requires_grad=True) for x in inputs]
-    out = f(*leaves)
-    u = rng.standard_normal(batch + out.shape)
-    together = engine.gradients(out, leaves, u.copy())
-    graphed = engine.gradients(out, leaves, Tensor(u), create_graph=True)
-    weights = [rng.standard_normal(batch + leaf.shape) for leaf in leaves]
-    second_together = [0.0] * len(leaves)
-    second_apart = [0.0] * len(leaves)
-    for i, leaf in enumerate(leaves):
-        slices = []
-        for index in np.ndindex(*batch):
-            (alone,) = engine.gradients(out, [leaf], u[index].copy())
-            (alone_graphed,) = engine.gradients(out, [leaf], Tensor(u[index]), create_graph=True)
-            slices.append(alone)
-            np.testing.assert_allclose(alone_graphed.data, alone, rtol=1e-12, atol=1e-12)
-            if alone_graphed.requires_grad:  # d<grad of this slice, w>/d(leaves)
-                pulled = engine.gradients((alone_graphed * weights[i][index]).sum(), leaves,
-                                          np.array(1.0))
-                second_apart = [s if p is None else s + p for s, p in zip(second_apart, pulled)]
-        expected = np.stack(slices).reshape(batch + leaf.shape)
-        assert together[i].shape == graphed[i].shape == batch + leaf.shape
-        np.testing.assert_allclose(together[i], expected, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(graphed[i].data, expected, rtol=1e-12, atol=1e-12)
-        if graphed[i].requires_grad:
-            pulled = engine.gradients((graphed[i] * weights[i]).sum(), leaves, np.array(1.0))
-            second_together = [s if p is None else s + p
-                               for s, p in zip(second_together, pulled)]
-    for got, want in zip(second_together, second_apart):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
-
 
 @BATCHED
 @given(data=st.data(), lead=hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3),

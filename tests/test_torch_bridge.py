@@ -8,7 +8,6 @@ AUTOGRAD_CORE_REQUIRE_TORCH=1 (``make test``, and so CI, sets it): there they fa
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,18 +43,6 @@ from autograd_core.nn.optim import SGD
 from autograd_core.nn.torch_bridge import _LAYERS, from_torch, to_torch
 
 TOLERANCE = 1e-12  # float64 on both sides: the same formulas, at most a few roundings apart
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        reason = "PyTorch is not installed: pip install 'autograd-core[torch]'"
-        if os.environ.get("AUTOGRAD_CORE_REQUIRE_TORCH") == "1":
-            pytest.fail(f"{reason} (AUTOGRAD_CORE_REQUIRE_TORCH=1: make test installs it)")
-        pytest.skip(reason)
-    return torch
 
 
 # ---- without PyTorch ----------------------------------------------------------------------------
