@@ -430,19 +430,22 @@ class Tensor(Node):
         self._start(_to_array(data, dtype, "Tensor", copy=True, device=device), "")
         self.requires_grad = bool(requires_grad)
 
-    def _start(self, data: np.ndarray, op: str) -> None:
-        """Every field of a node without parents around ``data`` (float32/float64 already)."""
+    def _start(self, data: np.ndarray, op: str, inputs: tuple[Tensor, ...] = (),
+               parents: tuple[Tensor, ...] = (), vjps: tuple[VJP, ...] = (),
+               saved: tuple[np.ndarray, ...] = (), versions: tuple[int, ...] = ()) -> None:
+        """Every field of a node around ``data`` (float32/float64 already): a node without
+        parents (a leaf or a constant) by default, else an op's output in the graph."""
         self.data = data
         self.grad = None
-        self.requires_grad = False
+        self.requires_grad = parents != ()  # a leaf's is set by its maker
         self.tangent = None
         self._op = op
         self._pending = None
-        self._parents: tuple[Tensor, ...] = ()
-        self._inputs: tuple[Tensor, ...] = ()  # every operand of the op, constants included
-        self._vjps: tuple[VJP, ...] = ()
-        self._saved: tuple[np.ndarray, ...] = ()  # the operands' arrays and the output's
-        self._versions: tuple[int, ...] = ()  # the operands' versions when the op ran
+        self._parents = parents  # the inputs that need gradients
+        self._vjps = vjps  # one per parent
+        self._inputs = inputs  # every operand of the op, constants included
+        self._saved = saved  # the operands' arrays and the output's
+        self._versions = versions  # the operands' versions when the op ran
         self._version = 0
 
     def _overwrite(self, values: Any) -> None:
@@ -514,30 +517,32 @@ class Tensor(Node):
     @staticmethod
     def _record(data: np.ndarray, op: str, inputs: Sequence[Tensor], vjps: Sequence[VJP],
                 jvps: Sequence[JVP]) -> Tensor:
-        """Make an op's output. ``_parents`` (with their VJPs) are the inputs that need
-        gradients; ``_inputs`` are all of them, constants included: the VJPs' operands.
-        If any input has a tangent, the output's is pushed forward through the JVPs."""
+        """Make an op's output (``vjps`` and ``jvps``: one per input). ``_parents`` (with their
+        VJPs) are the inputs that need gradients; ``_inputs`` are all of them, constants
+        included: the VJPs' operands. If any input has a tangent, the output's is pushed
+        forward through the JVPs."""
         if _anomaly_mode.get():
             _check_finite(op, data, [x.data for x in inputs])
-        out = Tensor._constant(data, op)
+        out = Tensor.__new__(Tensor)
         if _grad_mode.get():
-            saved, versions, wanted = [], [], []  # one loop: cheaper than three comprehensions
-            for x in inputs:
-                saved.append(x.data)
-                versions.append(x._version)
-                wanted.append(x.requires_grad)
-            if True in wanted:
-                saved.append(data)
-                out.requires_grad = True
-                out._inputs = tuple(inputs)
-                out._saved = tuple(saved)
-                out._versions = tuple(versions)
-                if False in wanted:  # only the inputs that need gradients become parents
-                    out._parents = tuple([x for x, w in zip(inputs, wanted) if w])
-                    out._vjps = tuple([f for f, w in zip(vjps, wanted) if w])
-                else:
-                    out._parents = out._inputs
-                    out._vjps = tuple(vjps)
+            # one loop building short tuples: cheaper than lists and comprehensions
+            saved: tuple[np.ndarray, ...] = ()
+            versions: tuple[int, ...] = ()
+            parents: tuple[Tensor, ...] = ()
+            parent_vjps: tuple[VJP, ...] = ()
+            for x, vjp in zip(inputs, vjps):
+                saved += (x.data,)
+                versions += (x._version,)
+                if x.requires_grad:  # only the inputs that need gradients become parents
+                    parents += (x,)
+                    parent_vjps += (vjp,)
+            if parents:
+                out._start(data, op, tuple(inputs), parents, parent_vjps, (*saved, data),
+                           versions)
+            else:
+                out._start(data, op)
+        else:
+            out._start(data, op)
         for x in inputs:  # forward mode; on the fast path just a None check per input
             if x.tangent is not None:
                 out.tangent = _push_tangent(inputs, jvps, data)
@@ -545,10 +550,7 @@ class Tensor(Node):
         return out
 
     def _parent_grads(self, upstream: Any) -> Sequence[Any]:
-        for x, version in zip(self._inputs, self._versions):
-            if x._version != version:
-                raise self._modified_error(x, f"was written in place (version {version} -> "
-                                              f"{x._version})")
+        self._check_versions()
         if isinstance(upstream, Tensor):  # create_graph: the VJPs record the gradient's graph
             operands = (*self._inputs, self)
             for node, array in zip(operands, self._saved):
@@ -559,19 +561,40 @@ class Tensor(Node):
                 self._check_backward(upstream.data, [_data(grad) for grad in grads])
             return grads
         # the fast path: vjp(g, *input arrays, output array), the arrays the forward pass saw
-        saved, vjps = self._saved, self._vjps
-        if len(saved) == 2:  # most ops: one input
-            grads = [vjps[0](upstream, saved[0], saved[1])]
-        else:
-            grads = [vjp(upstream, *saved) for vjp in vjps]
+        grads = [_own(vjp(upstream, *self._saved), upstream, parent)
+                 for parent, vjp in zip(self._parents, self._vjps)]
         if _anomaly_mode.get():
             self._check_backward(upstream, grads)
-        for i, grad in enumerate(grads):
-            # g passed on unchanged (by +, say) is this node's grad too: a leaf gets a copy of
-            # its own, or an optimizer working on the leaf's grad in place would change ours
-            if grad is upstream and not self._parents[i]._parents:
-                grads[i] = grad.copy()
         return grads
+
+    @staticmethod
+    def _propagate(order: list[Node], empty: object, keep_grads: bool) -> None:
+        """``Node._propagate`` written out for arrays, the hot loop of a tensor backward pass:
+        each VJP gets the arrays the forward pass saw, its result is added into the parent's
+        ``_pending``. (Anomaly mode takes the generic loop, which checks every result, and so
+        does a seed that is a node, whose gradients are recorded.)"""
+        if _anomaly_mode.get() or isinstance(order[0]._pending, Tensor):
+            Node._propagate(order, empty, keep_grads)
+            return
+        for node in order:
+            upstream = node._pending
+            if keep_grads:
+                node.grad = upstream
+            node._check_versions()
+            saved = node._saved
+            for parent, vjp in zip(node._parents, node._vjps):
+                contribution = vjp(upstream, *saved)
+                if contribution is upstream and not parent._parents:  # see _own
+                    contribution = contribution.copy()
+                pending = parent._pending
+                parent._pending = contribution if pending is empty else pending + contribution
+
+    def _check_versions(self) -> None:
+        """Refuse to differentiate an op whose operands were written in place since it ran."""
+        for x, version in zip(self._inputs, self._versions):
+            if x._version != version:
+                raise self._modified_error(x, f"was written in place (version {version} -> "
+                                              f"{x._version})")
 
     def _modified_error(self, node: Tensor, change: str) -> RuntimeError:
         return RuntimeError(
@@ -976,13 +999,12 @@ class Tensor(Node):
         """
         if _anomaly_mode.get():
             _check_finite(op, data, [self.data])
-        out = Tensor._constant(data, op)
+        out = Tensor.__new__(Tensor)
         if self.requires_grad and _grad_mode.get():
-            out.requires_grad = True
-            out._parents = out._inputs = (self,)
-            out._vjps = (vjp,)
-            out._saved = (self.data, data)
-            out._versions = (self._version,)
+            inputs = (self,)
+            out._start(data, op, inputs, inputs, (vjp,), (self.data, data), (self._version,))
+        else:
+            out._start(data, op)
         if self.tangent is not None:
             out.tangent = _as_tangent((jvp or vjp)(self.tangent, self.data, data), data)
         return out
@@ -1039,10 +1061,8 @@ class Tensor(Node):
     def relu(self) -> Tensor:
         """d/dx max(x, 0) = 1 if x > 0 else 0 (and 1 at NaN, as in PyTorch)"""
         # The slope is 1 exactly where the output is not 0: NaN propagates through np.maximum
-        # and, as in PyTorch, passes its gradient on. A float mask multiplies faster than a
-        # boolean one; the mask is a constant, so it is made from the output's numbers.
-        return self._unary(self._xp.maximum(self.data, 0), "relu", lambda g, x, out: (
-            g * (_data(out) != 0).astype(out.dtype)))
+        # and, as in PyTorch, passes its gradient on.
+        return self._unary(self._xp.maximum(self.data, 0), "relu", _relu_vjp)
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """d/dx = 1 if x > 0 else alpha"""
@@ -1445,6 +1465,24 @@ class Tensor(Node):
                            lambda dx, x, out: _scatter(dx, index, basic, out, 0))
 
 
+def _own(grad: Any, upstream: Any, parent: Tensor) -> Any:
+    """A VJP's result as the gradient ``parent`` receives. g passed on unchanged (by +, say) is
+    this node's grad too: a leaf gets a copy of its own, or an optimizer working on the leaf's
+    grad in place would change ours."""
+    return grad.copy() if grad is upstream and not parent._parents else grad
+
+
+def _relu_vjp(g: Any, x: Any, out: Any) -> Any:
+    """g where out != 0, else 0: g times a float mask of the output's dtype (a constant, made
+    from the output's numbers). A float mask multiplies faster than a boolean one, and
+    multiplying into the mask itself saves an array the size of the layer."""
+    mask = (_data(out) != 0).astype(out.dtype)
+    if isinstance(g, Tensor) or g.shape != mask.shape:  # create_graph, or batch axes in g
+        return g * mask
+    mask *= g
+    return mask
+
+
 def _pow_base_slope(a: Any, b: Any) -> Any:
     """d(a^b)/da = b a^(b-1), taken as 0 where b = 0 and a is 0 or NaN (as in PyTorch: 0^0
     has slope 0, not 0 * inf = NaN)."""
@@ -1477,10 +1515,11 @@ def _astype(x: Any, dtype: np.dtype[Any]) -> Any:
 
 def _same_device(op: str, parts: Sequence[Tensor]) -> Any:
     """The namespace of ``parts``' data, after checking that they share one device."""
-    arrays = [t.data for t in parts]
-    if not all(type(a) is np.ndarray for a in arrays):
-        devices.check_same_device(op, *arrays)
-    return _xp(arrays[0])
+    for t in parts:
+        if type(t.data) is not np.ndarray:  # on the host (the usual case) there is no check
+            devices.check_same_device(op, *[t.data for t in parts])
+            return _xp(parts[0].data)
+    return np
 
 
 def _swap_last(x: Any) -> Any:
@@ -1706,8 +1745,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b as one node (PyTorch's F.linear): dx = G W, dW = G^T x, db = sum_rows G."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else Tensor(bias)
     operands = (x, weight) if bias is None else (x, weight, bias)
-    _same_device("linear", [t if isinstance(t, Tensor) else Tensor(t) for t in operands])
+    _same_device("linear", operands)
     xd, wd = x.data, weight.data
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
         raise ValueError(f"linear: input of shape {xd.shape} does not fit a weight of shape "
@@ -1715,14 +1756,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          "(out_features, in_features))")
     data = xd @ wd.T
     if bias is None:
-        return Tensor._record(data, "linear", (x, weight), _LINEAR_VJPS_NO_BIAS,
+        return Tensor._record(data, "linear", operands, _LINEAR_VJPS_NO_BIAS,
                               _LINEAR_JVPS_NO_BIAS)
-    bias = bias if isinstance(bias, Tensor) else Tensor(bias)
     if bias.data.shape != (wd.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of "
                          f"shape {weight.shape} (expected ({weight.shape[0]},))")
     data += bias.data
-    return Tensor._record(data, "linear", (x, weight, bias), _LINEAR_VJPS, _LINEAR_JVPS)
+    return Tensor._record(data, "linear", operands, _LINEAR_VJPS, _LINEAR_JVPS)
 
 
 def _class_labels(target: Any, logits_shape: tuple[int, ...], xp: Any = np) -> np.ndarray:
@@ -1813,12 +1853,12 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         grad = slope(z)
         if reduction == "none":  # g: B + (N,), one number per row
             return grad * g.reshape((*g.shape, 1))
-        scale = g / count if reduction == "mean" else g  # g: B, one number per slice
-        if g.ndim:
-            return grad * scale.reshape((*g.shape, 1, 1))
-        if isinstance(grad, Tensor):
-            return grad * scale
-        grad *= scale  # a fresh array: scaled in place
+        if isinstance(grad, Tensor) or g.ndim:  # create_graph, or g: B, one number per slice
+            scale = g / count if reduction == "mean" else g
+            return grad * (scale.reshape((*g.shape, 1, 1)) if g.ndim else scale)
+        # one number, as a Python float on the host (a 0-d array operand is ~2x slower)
+        scale = float(g) if type(g) is np.ndarray else g
+        grad *= scale / count if reduction == "mean" else scale  # a fresh array: in place
         return grad
 
     def jvp(dz: np.ndarray, z: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -657,3 +657,15 @@ def test_leaf_gradients_never_alias_each_other_or_the_seed() -> None:
     w = Tensor(np.ones((2, 2)), requires_grad=True)
     (w.T * 1.0).sum().backward()  # the transpose hands back a view of its upstream gradient
     assert w.grad.base is None
+
+
+def test_relu_backward_leaves_the_gradient_it_receives_alone() -> None:
+    # relu's VJP multiplies into a mask of its own: the interior gradient it was handed (kept
+    # as the relu output's .grad) must still read as what flowed in, not as the masked one.
+    x = Tensor(np.array([[-1.0, 2.0, 0.0, 3.0]]), requires_grad=True)
+    h = x.relu()
+    w = np.array([10.0, 20.0, 30.0, 40.0])
+    (h * w).sum().backward()
+    np.testing.assert_array_equal(h.grad, [w])
+    np.testing.assert_array_equal(x.grad, [[0.0, 20.0, 0.0, 40.0]])
+    assert x.grad is not h.grad
