@@ -524,23 +524,20 @@ class Tensor(Node):
         if _anomaly_mode.get():
             _check_finite(op, data, [x.data for x in inputs])
         out = Tensor.__new__(Tensor)
+        # one loop building short tuples: cheaper than lists and comprehensions
+        saved: tuple[np.ndarray, ...] = ()
+        versions: tuple[int, ...] = ()
+        parents: tuple[Tensor, ...] = ()
+        parent_vjps: tuple[VJP, ...] = ()
         if _grad_mode.get():
-            # one loop building short tuples: cheaper than lists and comprehensions
-            saved: tuple[np.ndarray, ...] = ()
-            versions: tuple[int, ...] = ()
-            parents: tuple[Tensor, ...] = ()
-            parent_vjps: tuple[VJP, ...] = ()
             for x, vjp in zip(inputs, vjps):
                 saved += (x.data,)
                 versions += (x._version,)
                 if x.requires_grad:  # only the inputs that need gradients become parents
                     parents += (x,)
                     parent_vjps += (vjp,)
-            if parents:
-                out._start(data, op, tuple(inputs), parents, parent_vjps, (*saved, data),
-                           versions)
-            else:
-                out._start(data, op)
+        if parents:
+            out._start(data, op, tuple(inputs), parents, parent_vjps, (*saved, data), versions)
         else:
             out._start(data, op)
         for x in inputs:  # forward mode; on the fast path just a None check per input
