@@ -100,6 +100,17 @@ def test_floats_away_from_keeps_the_range_and_the_margin(
         assert float(np.float32(x)) == x
 
 
+@pytest.mark.parametrize("width", [32, 64])
+def test_floats_away_from_a_signed_zero_with_no_margin(width: int) -> None:
+    # the piece below the point ends at -0.0, above a range that starts at 0.0
+    @SOME
+    @given(floats_away_from([-0.0], 0.0, 1.0, margin=0.0, width=width))
+    def check(x: float) -> None:
+        assert 0.0 <= x <= 1.0
+
+    check()
+
+
 def test_floats_away_from_refuses_an_empty_set() -> None:
     with pytest.raises(ValueError, match=r"no floats in \[-1.0, 1.0\].*1.5 away from \[0.0\]"):
         floats_away_from([0.0], -1.0, 1.0, margin=1.5)
