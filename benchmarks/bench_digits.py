@@ -197,16 +197,22 @@ def public_trainer(init: Params, lr: float, dtype: str) -> Trainer:
         return [(ag.Tensor(x), y) for x, y, _ in as_dtype(batches, np.dtype(dtype))]
 
     def run(batches: list[tuple[Any, np.ndarray]]) -> list[float]:
-        losses = []
-        for x, y in batches:
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        return losses
+        return train_loop(model, loss_fn, optimizer, batches)
 
     return Trainer(PUBLIC, dtype, prepare, run, lambda: [p.data for p in model.parameters()])
+
+
+def train_loop(model: Any, loss_fn: Any, optimizer: Any, batches: list[tuple[Any, Any]],
+               ) -> list[float]:
+    """The loop a user writes, the same for autograd-core's nn and PyTorch's: the batch losses."""
+    losses = []
+    for x, y in batches:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
 
 
 def graph_loss(ag: Any, params: Sequence[Any], batch: Batch, variant: str) -> Any:
@@ -324,14 +330,7 @@ def torch_trainer(torch: Any, init: Params, lr: float, dtype: str) -> Trainer:
                 for x, y, _ in as_dtype(batches, np.dtype(dtype))]
 
     def run(batches: list[tuple[Any, Any]]) -> list[float]:
-        losses = []
-        for x, y in batches:
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        return losses
+        return train_loop(model, loss_fn, optimizer, batches)
 
     return Trainer(TORCH, dtype, prepare, run,
                    lambda: [p.detach().numpy() for p in model.parameters()])

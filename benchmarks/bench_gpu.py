@@ -66,12 +66,7 @@ def _ours(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, y: np.nda
     inputs = Tensor(x, device="cuda")
     labels = cupy.asarray(y)
 
-    def step() -> Any:
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-        return loss
+    step = _training_step(model, loss_fn, optimizer, inputs, labels)
     return step, cupy.cuda.get_current_stream().synchronize
 
 
@@ -92,13 +87,20 @@ def _torch(weights: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, y: np.nd
     inputs = torch.from_numpy(x).cuda()
     labels = torch.from_numpy(y).cuda()
 
+    step = _training_step(model, loss_fn, optimizer, inputs, labels)
+    return step, torch.cuda.synchronize
+
+
+def _training_step(model: Any, loss_fn: Any, optimizer: Any, inputs: Any,
+                   labels: Any) -> Callable[[], Any]:
+    """One step as a user writes it, the same for autograd-core's nn and PyTorch's."""
     def step() -> Any:
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), labels)
         loss.backward()
         optimizer.step()
         return loss
-    return step, torch.cuda.synchronize
+    return step
 
 
 def _sample(step: Callable[[], Any], barrier: Callable[[], None], steps: int) -> float:
